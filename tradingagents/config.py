@@ -1,0 +1,149 @@
+"""Typed, validated discovery configuration: user dicts merged over the defaults, checked up front."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tradingagents.default_config import DEFAULT_CONFIG
+from tradingagents.errors import ConfigError, ConfigProblem
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ScannerExecutionConfig(BaseModel):
+    """How scanners are dispatched and how long they may take."""
+
+    model_config = _FROZEN
+
+    concurrent: bool = True
+    max_workers: int = Field(default=8, gt=0, le=1024)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    global_timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class ScannerSettings(BaseModel):
+    """Settings every scanner understands; scanner-specific params ride along as extras.
+
+    The extras are validated against the scanner's own ``Params`` model once the scanner is known
+    (see :func:`tradingagents.discovery.scanner.validate_params`).
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+
+    enabled: bool = True
+    # Most candidates the scanner may emit; None for no cap.
+    limit: int | None = Field(default=10, ge=1)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class PipelineSettings(BaseModel):
+    model_config = _FROZEN
+
+    enabled: bool = True
+
+
+class FilterConfig(BaseModel):
+    model_config = _FROZEN
+
+    min_price: float | None = Field(default=None, ge=0)
+    min_volume: float | None = Field(default=None, ge=0)
+    exclude_tickers: tuple[str, ...] = ()
+
+
+class RankConfig(BaseModel):
+    model_config = _FROZEN
+
+    max_candidates: int = Field(default=25, ge=0)
+    confluence_boost: float = Field(default=1.0, ge=0)
+    promote_at_sources: int | None = Field(default=3, ge=2)
+
+
+class DiscoveryConfig(BaseModel):
+    """The ``discovery`` section of the configuration, validated."""
+
+    model_config = _FROZEN
+
+    scanner_execution: ScannerExecutionConfig = ScannerExecutionConfig()
+    scanners: dict[str, ScannerSettings] = Field(default_factory=dict)
+    pipelines: dict[str, PipelineSettings] = Field(default_factory=dict)
+    filter: FilterConfig = FilterConfig()
+    rank: RankConfig = RankConfig()
+
+    def scanner_settings(self, name: str) -> ScannerSettings:
+        return self.scanners.get(name) or ScannerSettings()
+
+    def pipeline_enabled(self, pipeline: str) -> bool:
+        settings = self.pipelines.get(pipeline)
+        return settings.enabled if settings is not None else True
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` over ``base``: mappings recursively, anything else replaced.
+
+    Neither input is modified; the result shares no mutable object with them.
+    """
+    merged: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def problems_from_validation(
+    error: ValidationError, prefix: Iterable[str | int]
+) -> list[ConfigProblem]:
+    """Turn pydantic's errors into key-path problems, e.g. ``discovery.scanner_execution.max_workers``."""
+    problems = []
+    for item in error.errors(include_url=False):
+        path = ".".join(str(part) for part in (*prefix, *item["loc"]))
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif "input" in item and not isinstance(item["input"], Mapping):
+            shown = repr(item["input"])
+            if len(shown) > 60:
+                shown = shown[:57] + "..."
+            message = f"{message} (got {shown})"
+        problems.append(ConfigProblem(path, message))
+    return problems
+
+
+def load_config(
+    config: Mapping[str, Any] | DiscoveryConfig | None = None, *, source: str | None = None
+) -> DiscoveryConfig:
+    """Merge a partial user config over :data:`DEFAULT_CONFIG` and validate its ``discovery`` part.
+
+    ``config`` is a whole application config (other top-level keys belong to the rest of the
+    application and are left alone) or an already validated :class:`DiscoveryConfig`.
+    Raises :class:`ConfigError` naming every invalid key path.
+    """
+    if isinstance(config, DiscoveryConfig):
+        return config
+    if config is None:
+        config = {}
+    if not isinstance(config, Mapping):
+        raise ConfigError(
+            [ConfigProblem("<root>", f"expected a mapping, got {type(config).__name__}")],
+            source=source,
+        )
+    discovery = config.get("discovery", {})
+    if not isinstance(discovery, Mapping):
+        raise ConfigError(
+            [ConfigProblem("discovery", f"expected a mapping, got {type(discovery).__name__}")],
+            source=source,
+        )
+    merged = deep_merge(DEFAULT_CONFIG["discovery"], discovery)
+    # Lists in JSON-ish input become tuples so the frozen model stays hashable and read-only.
+    filt = merged.get("filter")
+    if isinstance(filt, dict) and isinstance(filt.get("exclude_tickers"), list):
+        filt["exclude_tickers"] = tuple(filt["exclude_tickers"])
+    try:
+        return DiscoveryConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(exc, ("discovery",)), source=source) from None

@@ -1,0 +1,173 @@
+"""ScanContext: the read-only view of one run that a scanner gets instead of the graph state."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from tradingagents.errors import ScannerTimeout
+from tradingagents.redaction import redact
+
+_OUTPUT_SUMMARY_CHARS = 300
+
+
+def freeze(value: Any) -> Any:
+    """A deep read-only copy: mappings become ``MappingProxyType``, lists and sets tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+def summarize_output(output: Any) -> str | None:
+    """A short, log-friendly description of a tool's output (never the whole payload)."""
+    if output is None:
+        return None
+    if isinstance(output, str):
+        text = output
+    elif isinstance(output, list | tuple | set | frozenset | Mapping):
+        text = f"{type(output).__name__}[{len(output)}]: {output!r}"
+    else:
+        text = repr(output)
+    if len(text) > _OUTPUT_SUMMARY_CHARS:
+        text = text[: _OUTPUT_SUMMARY_CHARS - 3] + "..."
+    return text
+
+
+class ToolCall:
+    """What :meth:`ScanContext.tool_call` yields: set ``output`` before the block ends."""
+
+    __slots__ = ("output",)
+
+    def __init__(self) -> None:
+        self.output: Any = None
+
+
+class ScanContext:
+    """Everything a scanner may know about its run, and the only way it reports tool calls.
+
+    A scanner never sees the graph state: it gets this object, whose ``config`` is a deep
+    read-only mapping and whose tool-call log is private to the scanner until the engine
+    collects it, so nothing is shared by aliasing.
+    """
+
+    __slots__ = (
+        "_closed",
+        "_config",
+        "_deadline",
+        "_lock",
+        "_logs",
+        "_scanner",
+        "_secrets",
+        "_trade_date",
+        "cancelled",
+        "logger",
+    )
+
+    def __init__(
+        self,
+        *,
+        scanner: str,
+        trade_date: date,
+        config: Mapping[str, Any],
+        deadline: float,
+        cancelled: threading.Event | None = None,
+        secrets: frozenset[str] = frozenset(),
+    ) -> None:
+        self._scanner = scanner
+        self._trade_date = trade_date
+        self._config = freeze(config)
+        self._deadline = deadline
+        self._secrets = secrets
+        self._logs: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        #: Set when the deadline passes or the run is cancelled; long loops should check it.
+        self.cancelled = cancelled if cancelled is not None else threading.Event()
+        self.logger = logging.getLogger(f"tradingagents.scanners.{scanner}")
+
+    @property
+    def scanner(self) -> str:
+        return self._scanner
+
+    @property
+    def trade_date(self) -> date:
+        """The date the run is for. Scanners are point-in-time: never use ``datetime.now()``."""
+        return self._trade_date
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """This scanner's validated settings (read-only)."""
+        return self._config
+
+    @property
+    def deadline(self) -> float:
+        """``time.monotonic()`` value by which the scanner must be done."""
+        return self._deadline
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (0.0 once passed); use it for HTTP timeouts."""
+        return max(0.0, self._deadline - time.monotonic())
+
+    def raise_if_cancelled(self) -> None:
+        """Raise :class:`ScannerTimeout` if the deadline passed or the run was cancelled."""
+        if self.cancelled.is_set() or time.monotonic() >= self._deadline:
+            raise ScannerTimeout("cancelled", scanner=self._scanner)
+
+    def log_tool_call(
+        self,
+        tool: str,
+        parameters: Mapping[str, Any] | None = None,
+        output: Any = None,
+        error: BaseException | str | None = None,
+        *,
+        duration_s: float | None = None,
+    ) -> None:
+        """Record one tool call; it appears exactly once in the graph state's ``tool_logs``.
+
+        Parameters, output and error are redacted (API keys, tokens) and the output is
+        summarised. Calls made after the scanner's deadline are dropped with its late result.
+        """
+        if isinstance(error, BaseException):
+            error_text: str | None = f"{type(error).__name__}: {error}"
+        else:
+            error_text = error
+        entry = {
+            "scanner": self._scanner,
+            "tool": tool,
+            "parameters": redact(dict(parameters or {}), self._secrets),
+            "output": redact(summarize_output(output), self._secrets),
+            "duration_s": None if duration_s is None else round(duration_s, 6),
+            "error": redact(error_text, self._secrets),
+        }
+        with self._lock:
+            if self._closed:
+                self.logger.debug("dropped tool call %r logged after the deadline", tool)
+                return
+            self._logs.append(entry)
+
+    @contextmanager
+    def tool_call(self, tool: str, parameters: Mapping[str, Any] | None = None) -> Iterator[ToolCall]:
+        """Time a tool call and log it, with the exception if the block raises (then re-raised)."""
+        call = ToolCall()
+        start = time.monotonic()
+        try:
+            yield call
+        except BaseException as exc:
+            self.log_tool_call(tool, parameters, call.output, exc, duration_s=time.monotonic() - start)
+            raise
+        self.log_tool_call(tool, parameters, call.output, duration_s=time.monotonic() - start)
+
+    def _close(self) -> list[dict[str, Any]]:
+        """Engine only: stop accepting tool calls and hand over what was logged."""
+        with self._lock:
+            self._closed = True
+            logs, self._logs = self._logs, []
+        return logs

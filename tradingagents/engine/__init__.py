@@ -1,0 +1,17 @@
+"""The execution engine: runs scanners concurrently or sequentially under real deadlines."""
+
+from tradingagents.engine.pool import DaemonThreadPool
+from tradingagents.engine.records import STATUSES, ScannerOutcome, ScannerRun, ScannerStatus
+from tradingagents.engine.runner import ExecutionPolicy, ScanJob, describe, run_scanners
+
+__all__ = [
+    "STATUSES",
+    "DaemonThreadPool",
+    "ExecutionPolicy",
+    "ScanJob",
+    "ScannerOutcome",
+    "ScannerRun",
+    "ScannerStatus",
+    "describe",
+    "run_scanners",
+]

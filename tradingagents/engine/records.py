@@ -1,0 +1,75 @@
+"""What the engine reports per scanner: the ScannerRun record and the in-memory outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict
+
+from tradingagents.discovery.candidate import Candidate
+
+ScannerStatus = Literal["ok", "error", "timeout", "skipped", "circuit_open"]
+STATUSES: tuple[ScannerStatus, ...] = ("ok", "error", "timeout", "skipped", "circuit_open")
+
+
+class ErrorInfo(TypedDict):
+    type: str
+    message: str
+
+
+class Rejection(TypedDict):
+    index: int
+    reason: str
+
+
+class ScannerRun(TypedDict):
+    """One scanner's run, as it appears in ``state["scanner_runs"]`` (registration order)."""
+
+    name: str
+    pipeline: str
+    status: ScannerStatus
+    candidates: int  # how many candidates were accepted
+    duration_s: float | None  # None when the scanner never started
+    error: ErrorInfo | None  # for error and timeout
+    reason: str | None  # for skipped and circuit_open
+    rejected: list[Rejection]  # invalid candidates that were dropped, with why
+    truncated: int  # valid candidates cut by the scanner's ``limit``
+    started_s: float | None  # start, in seconds after the step began (None: never started)
+    timeout_s: float  # the scanner's own time budget
+
+
+@dataclass
+class ScannerOutcome:
+    """A finished scanner: its record, accepted candidates and tool-call log entries."""
+
+    record: ScannerRun
+    candidates: list[Candidate] = field(default_factory=list)
+    tool_logs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def make_record(
+    *,
+    name: str,
+    pipeline: str,
+    status: ScannerStatus,
+    timeout_s: float,
+    candidates: int = 0,
+    duration_s: float | None = None,
+    error: ErrorInfo | None = None,
+    reason: str | None = None,
+    rejected: list[Rejection] | None = None,
+    truncated: int = 0,
+    started_s: float | None = None,
+) -> ScannerRun:
+    return ScannerRun(
+        name=name,
+        pipeline=pipeline,
+        status=status,
+        candidates=candidates,
+        duration_s=None if duration_s is None else round(duration_s, 6),
+        error=error,
+        reason=reason,
+        rejected=rejected or [],
+        truncated=truncated,
+        started_s=None if started_s is None else round(started_s, 6),
+        timeout_s=timeout_s,
+    )

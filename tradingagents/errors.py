@@ -1,0 +1,91 @@
+"""The exception tree of tradingagents: one base, structured fields, nothing third-party leaks out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class TradingAgentsError(Exception):
+    """Base of every error this package raises on purpose.
+
+    Each error carries the structured fields that apply to it (``scanner``, ``provider``,
+    ``elapsed``) so that logs, records and reports can show them without parsing messages.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        scanner: str | None = None,
+        provider: str | None = None,
+        elapsed: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.scanner = scanner
+        self.provider = provider
+        self.elapsed = elapsed
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a configuration: where (dotted key path) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ConfigError(TradingAgentsError, ValueError):
+    """The configuration is invalid. Raised before any scanner runs.
+
+    ``problems`` lists every invalid key path; the message names them all, one per line.
+    """
+
+    def __init__(self, problems: Sequence[ConfigProblem], *, source: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        where = f" in {source}" if source else ""
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"invalid configuration{where}:\n{lines}")
+
+
+class RegistryError(TradingAgentsError):
+    """A scanner could not be registered or resolved (bad entry point, duplicate name...)."""
+
+
+class ScannerError(TradingAgentsError):
+    """Base of the errors that end one scanner's run; the engine records them, never re-raises."""
+
+
+class ScannerSkipped(ScannerError):
+    """Raised by a scanner that cannot run here (missing key, missing user agent...).
+
+    The engine records status ``skipped`` with this message as the reason; it is not an error.
+    """
+
+
+class ScannerTimeout(ScannerError):
+    """The scanner did not finish before its deadline; its late result is discarded."""
+
+
+class StepDeadlineExceeded(ScannerTimeout):
+    """The whole discovery step's deadline passed before the scanner could start."""
+
+
+class InvalidScannerOutput(ScannerError):
+    """A scanner returned something that is not a list of valid candidates."""
+
+
+class CandidateError(TradingAgentsError, ValueError):
+    """One candidate is invalid (no ticker, bad ticker, bad priority)."""
+
+
+class ProviderError(TradingAgentsError):
+    """Base of the errors of data providers; each provider translates its failures into these."""

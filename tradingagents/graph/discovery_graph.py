@@ -1,0 +1,153 @@
+"""DiscoveryGraph: the compiled ``START -> discover -> filter -> rank -> END`` StateGraph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from datetime import date
+from importlib import metadata
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Checkpointer
+
+from tradingagents.config import DiscoveryConfig, load_config
+from tradingagents.default_config import DEFAULT_CONFIG
+from tradingagents.discovery.context import ScanContext
+from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instantiate, load_registry
+from tradingagents.discovery.scanner import Scanner, validate_params
+from tradingagents.engine.runner import ScanJob
+from tradingagents.errors import ConfigError, ConfigProblem
+from tradingagents.graph.nodes import build_nodes, parse_trade_date
+from tradingagents.graph.state import DiscoveryState
+
+
+class BrokenScanner(Scanner):
+    """Stands in for a registered scanner that failed to load, so the run reports the error."""
+
+    pipeline = "unknown"
+
+    def __init__(self, name: str, error: BaseException):
+        self.name = name  # type: ignore[misc]  # per-instance name of the plugin that failed
+        self.error = error
+
+    def scan(self, ctx: ScanContext) -> list[Any]:
+        raise self.error
+
+
+def registered_scanners(registry: Registry) -> list[Scanner]:
+    """Instances of every registered scanner (sorted by name), broken plugins as BrokenScanner."""
+    failed = {f.name: f.error for f in registry.failures}
+    instances: dict[str, Scanner] = {}
+    for cls in registry.scanners:
+        try:
+            instances[cls.name] = cls()
+        except Exception as exc:  # a plugin's constructor can raise anything
+            failed[cls.name] = exc
+    for name, error in failed.items():
+        instances[name] = BrokenScanner(name, error)
+    return [instances[name] for name in sorted(instances)]
+
+
+def build_jobs(config: DiscoveryConfig, scanners: Sequence[Scanner]) -> list[ScanJob]:
+    """Validate every scanner's settings and decide what runs; raise one ConfigError for all."""
+    problems: list[ConfigProblem] = []
+    known = {s.name for s in scanners} | set(DEFAULT_CONFIG["discovery"]["scanners"])
+    known |= {ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    for name in config.scanners:
+        if name not in known:
+            problems.append(
+                ConfigProblem(
+                    f"discovery.scanners.{name}",
+                    f"no scanner named {name!r} (known: {', '.join(sorted(known)) or 'none'})",
+                )
+            )
+    pipelines = {s.pipeline for s in scanners} | set(DEFAULT_CONFIG["discovery"]["pipelines"])
+    for pipeline in config.pipelines:
+        if pipeline not in pipelines:
+            problems.append(
+                ConfigProblem(
+                    f"discovery.pipelines.{pipeline}",
+                    f"no scanner is in pipeline {pipeline!r} (known: {', '.join(sorted(pipelines))})",
+                )
+            )
+    default_timeout = config.scanner_execution.timeout_seconds
+    jobs = []
+    for scanner in scanners:
+        if isinstance(scanner, BrokenScanner):
+            jobs.append(ScanJob(scanner, {}, default_timeout))
+            continue
+        params, found = validate_params(scanner, config.scanners.get(scanner.name))
+        problems += found
+        if found:
+            continue
+        skip: tuple[Any, str] | None = None
+        if not params["enabled"]:
+            skip = ("skipped", f"disabled by discovery.scanners.{scanner.name}.enabled")
+        elif not config.pipeline_enabled(scanner.pipeline):
+            skip = (
+                "skipped",
+                f"pipeline {scanner.pipeline!r} disabled by "
+                f"discovery.pipelines.{scanner.pipeline}.enabled",
+            )
+        timeout = params.get("timeout_seconds") or default_timeout
+        jobs.append(ScanJob(scanner, params, float(timeout), skip))
+    if problems:
+        raise ConfigError(problems)
+    return jobs
+
+
+class DiscoveryGraph:
+    """The discovery stage as a compiled LangGraph ``StateGraph``.
+
+    ``config`` is a partial config dict merged over the defaults (validated here, before any
+    scanner runs: a :class:`~tradingagents.errors.ConfigError` names every bad key path).
+    ``scanners`` are classes or instances in registration order; ``None`` loads the
+    ``tradingagents.scanners`` entry points. ``executor`` replaces the engine's own daemon
+    pool with any in-process ``concurrent.futures.Executor``; ``checkpointer`` is passed to
+    ``compile``. ``graph`` works on its own or as a subgraph of a bigger trading graph.
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | DiscoveryConfig | None = None,
+        scanners: Sequence[Scanner | type[Scanner]] | None = None,
+        *,
+        executor: Executor | None = None,
+        checkpointer: Checkpointer = None,
+        registry: Registry | None = None,
+    ) -> None:
+        self.config = load_config(config)
+        if scanners is None:
+            self.scanners = registered_scanners(registry or load_registry())
+        else:
+            self.scanners = instantiate(scanners)
+        self.jobs = build_jobs(self.config, self.scanners)
+        discover, filter_, rank = build_nodes(self.config, self.jobs, executor)
+        builder = StateGraph(DiscoveryState)
+        builder.add_node("discover", discover)
+        builder.add_node("filter", filter_)
+        builder.add_node("rank", rank)
+        builder.add_edge(START, "discover")
+        builder.add_edge("discover", "filter")
+        builder.add_edge("filter", "rank")
+        builder.add_edge("rank", END)
+        self.graph = builder.compile(checkpointer=checkpointer, name="discovery")
+
+    def run(
+        self,
+        trade_date: str | date | None = None,
+        *,
+        state: Mapping[str, Any] | None = None,
+        config: RunnableConfig | None = None,
+    ) -> dict[str, Any]:
+        """Run discovery for ``trade_date`` (default: today) and return the final state.
+
+        ``state`` seeds other keys (e.g. candidates from an earlier step, which are merged with,
+        not replaced by, what the scanners find). ``config`` is LangGraph's runnable config
+        (``thread_id`` for a checkpointer, callbacks...).
+        """
+        day = date.today() if trade_date is None else parse_trade_date(trade_date)
+        inputs: dict[str, Any] = {**(state or {}), "trade_date": day.isoformat()}
+        return dict(self.graph.invoke(inputs, config=config))

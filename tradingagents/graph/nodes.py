@@ -1,0 +1,170 @@
+"""The discovery graph's nodes: discover (the engine), filter and rank (deterministic)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from datetime import date
+from typing import Any
+
+from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
+from tradingagents.discovery.candidate import Priority, normalize_ticker
+from tradingagents.discovery.merge import merge_scanner_candidates
+from tradingagents.engine.runner import EventSink, ExecutionPolicy, ScanJob, run_scanners
+from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
+from tradingagents.graph.state import DiscoveryState
+
+logger = logging.getLogger("tradingagents.graph")
+
+
+def parse_trade_date(value: object) -> date:
+    """Accept a ``date`` or an ISO ``YYYY-MM-DD`` string."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError([ConfigProblem("trade_date", f"expected a YYYY-MM-DD date, got {value!r}")])
+
+
+def _stream_writer() -> EventSink | None:
+    """LangGraph's custom stream writer when running inside a graph, else None."""
+    try:
+        from langgraph.config import get_stream_writer
+
+        writer: EventSink = get_stream_writer()
+    except RuntimeError:  # called outside a runnable context (the node used on its own)
+        return None
+    return writer
+
+
+class DiscoverNode:
+    """Runs every scanner through the engine and returns partial state updates.
+
+    It reads only ``trade_date`` from the state and never mutates its input; scanners get a
+    read-only ScanContext, never the state.
+    """
+
+    def __init__(self, jobs: Sequence[ScanJob], policy: ExecutionPolicy, executor: Executor | None):
+        self.jobs = tuple(jobs)
+        self.policy = policy
+        self.executor = executor
+
+    def __call__(self, state: DiscoveryState) -> dict[str, Any]:
+        trade_date = parse_trade_date(state.get("trade_date"))
+        outcomes = run_scanners(
+            self.jobs,
+            trade_date=trade_date,
+            policy=self.policy,
+            executor=self.executor,
+            on_event=_stream_writer(),
+        )
+        return {
+            "candidates": merge_scanner_candidates(o.candidates for o in outcomes),
+            "tool_logs": [entry for o in outcomes for entry in o.tool_logs],
+            "scanner_runs": [dict(o.record) for o in outcomes],
+        }
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+class FilterNode:
+    """Drops invalid or excluded tickers and those below the configured price/volume minimums."""
+
+    def __init__(self, config: FilterConfig):
+        self.config = config
+        excluded = set()
+        for raw in config.exclude_tickers:
+            try:
+                excluded.add(normalize_ticker(raw))
+            except CandidateError as exc:
+                raise ConfigError(
+                    [ConfigProblem("discovery.filter.exclude_tickers", str(exc))]
+                ) from None
+        self.excluded = frozenset(excluded)
+
+    def _why_dropped(self, candidate: dict[str, Any]) -> str | None:
+        try:
+            ticker = normalize_ticker(candidate.get("ticker"))
+        except CandidateError as exc:
+            return str(exc)
+        if ticker in self.excluded:
+            return "excluded by discovery.filter.exclude_tickers"
+        for field, minimum in (("price", self.config.min_price), ("volume", self.config.min_volume)):
+            if minimum is None or candidate.get(field) is None:
+                continue
+            value = _number(candidate[field])
+            if value is None:
+                return f"{field} is not a number: {candidate[field]!r}"
+            if value < minimum:
+                return f"{field} {value:g} below discovery.filter.min_{field} {minimum:g}"
+        return None
+
+    def __call__(self, state: DiscoveryState) -> dict[str, Any]:
+        kept: list[dict[str, Any]] = []
+        dropped: list[dict[str, Any]] = []
+        for candidate in state.get("candidates") or []:
+            reason = self._why_dropped(candidate)
+            if reason is None:
+                kept.append(candidate)
+            else:
+                dropped.append({"ticker": candidate.get("ticker"), "reason": reason})
+        return {"filtered_candidates": kept, "filter_rejections": dropped}
+
+
+class RankNode:
+    """Scores (own score + confluence boost), promotes multi-scanner tickers, orders and caps."""
+
+    def __init__(self, config: RankConfig):
+        self.config = config
+
+    def score(self, candidate: dict[str, Any]) -> tuple[Priority, float, bool]:
+        sources = len(candidate.get("sources") or [candidate.get("source")])
+        base = _number(candidate.get("score")) or 0.0
+        score = base + self.config.confluence_boost * max(0, sources - 1)
+        priority = Priority(candidate["priority"])
+        promote = self.config.promote_at_sources is not None and sources >= self.config.promote_at_sources
+        if promote and priority is not Priority.CRITICAL:
+            return priority.promoted(), score, True
+        return priority, score, False
+
+    def __call__(self, state: DiscoveryState) -> dict[str, Any]:
+        scored = []
+        for candidate in state.get("filtered_candidates") or []:
+            priority, score, promoted = self.score(candidate)
+            scored.append((priority, score, promoted, candidate))
+        # Stable sort: ties keep the merge order, which is deterministic.
+        scored.sort(key=lambda item: (-item[0].rank, -item[1]))
+        ranked = []
+        for position, (priority, score, promoted, candidate) in enumerate(
+            scored[: self.config.max_candidates], start=1
+        ):
+            entry = dict(candidate)
+            entry.update(rank=position, priority=priority.value, score=round(score, 6))
+            if promoted:
+                entry["promoted_from"] = candidate["priority"]
+            ranked.append(entry)
+        return {"ranked_candidates": ranked}
+
+
+def build_nodes(
+    config: DiscoveryConfig, jobs: Sequence[ScanJob], executor: Executor | None
+) -> tuple[DiscoverNode, FilterNode, RankNode]:
+    policy = ExecutionPolicy.from_config(config.scanner_execution)
+    return DiscoverNode(jobs, policy, executor), FilterNode(config.filter), RankNode(config.rank)

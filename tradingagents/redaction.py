@@ -1,0 +1,76 @@
+"""Secret redaction for everything the run records: tool logs, error messages, summaries."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+# Parameter / header / env names whose values are secrets.
+_SECRET_NAME = re.compile(
+    r"(api[_-]?key|apikey|access[_-]?key|secret|token(?!s)|passw(or)?d|credential|authorization|"
+    r"(?<![a-z])auth(?![a-z])|signature|"
+    r"session[_-]?id|cookie|bearer|private[_-]?key)",
+    re.IGNORECASE,
+)
+# name=value pairs in URLs, query strings and free text ("...?apikey=ABC&symbol=F").
+_PAIR = re.compile(
+    r"(?P<name>[A-Za-z0-9_\-]*(?:api[_-]?key|apikey|access[_-]?key|secret|token|passw(?:or)?d|"
+    r"signature|session[_-]?id)[A-Za-z0-9_\-]*)(?P<sep>\s*[=:]\s*)(?P<value>[^&\s'\",;]+)",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(?P<kind>Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=\-]{6,}", re.IGNORECASE)
+_MIN_SECRET_LEN = 6
+
+
+def is_secret_name(name: str) -> bool:
+    """True when a key, header or variable name says its value is a secret."""
+    return bool(_SECRET_NAME.search(name))
+
+
+def secrets_from_env(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Values of environment variables whose names mark them as secrets (API keys, tokens...).
+
+    They are scrubbed wherever they appear, even inside text a scanner did not label.
+    """
+    env = os.environ if environ is None else environ
+    return frozenset(
+        value for name, value in env.items() if is_secret_name(name) and len(value) >= _MIN_SECRET_LEN
+    )
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Scrub secret-looking ``name=value`` pairs, bearer tokens and known secret values."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= _MIN_SECRET_LEN and secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _PAIR.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+    return _BEARER.sub(lambda m: f"{m['kind']} {REDACTED}", text)
+
+
+def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """Return a copy of ``value`` (mappings, sequences, strings) with secrets redacted.
+
+    Mapping entries whose key is a secret name lose their value entirely; strings are scrubbed
+    with :func:`redact_text`. Other scalars pass through unchanged.
+    """
+    known = frozenset(secrets)
+    return _redact(value, known)
+
+
+def _redact(value: Any, secrets: frozenset[str]) -> Any:
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED
+            if isinstance(key, str) and is_secret_name(key) and item is not None
+            else _redact(item, secrets)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact(item, secrets) for item in value]
+    return value
