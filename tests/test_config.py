@@ -1,0 +1,135 @@
+"""Configuration: merged over the defaults, validated before any scanner runs, errors name key paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import make_scanner, returning, runs_by_name
+from tradingagents.config import deep_merge, load_config
+from tradingagents.default_config import DEFAULT_CONFIG
+from tradingagents.discovery import ScanContext, ScannerParams
+from tradingagents.errors import ConfigError
+from tradingagents.graph.discovery_graph import DiscoveryGraph
+
+
+class GapParams(ScannerParams):
+    min_gap_pct: float = 3.0
+
+
+def test_partial_config_is_merged_over_the_defaults_without_mutating_them() -> None:
+    before = repr(DEFAULT_CONFIG)
+    config = load_config({"discovery": {"scanner_execution": {"max_workers": 3}}, "llm_provider": "x"})
+    assert config.scanner_execution.max_workers == 3
+    assert config.scanner_execution.timeout_seconds == 30
+    assert config.scanner_execution.concurrent is True
+    assert config.scanner_execution.global_timeout_seconds is None
+    assert config.rank.max_candidates == 25
+    assert repr(DEFAULT_CONFIG) == before
+
+
+def test_deep_merge_replaces_scalars_and_lists_and_merges_mappings() -> None:
+    base = {"a": {"b": 1, "c": [1, 2]}, "d": 1}
+    merged = deep_merge(base, {"a": {"c": [3]}, "e": 2})
+    assert merged == {"a": {"b": 1, "c": [3]}, "d": 1, "e": 2}
+    merged["a"]["c"].append(4)
+    assert base["a"]["c"] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("discovery", "path", "fragment"),
+    [
+        ({"scanner_execution": {"max_workers": 0}}, "discovery.scanner_execution.max_workers", "greater than 0"),
+        ({"scanner_execution": {"timeout_seconds": -1}}, "discovery.scanner_execution.timeout_seconds", "greater than 0"),
+        ({"scanner_execution": {"global_timeout_seconds": 0}}, "discovery.scanner_execution.global_timeout_seconds", "greater than 0"),
+        ({"scanner_execution": {"max_workers": "eight"}}, "discovery.scanner_execution.max_workers", "'eight'"),
+        ({"scanner_execution": {"concurrent": "yes"}}, "discovery.scanner_execution.concurrent", "boolean"),
+        ({"scanner_execution": {"max_worker": 4}}, "discovery.scanner_execution.max_worker", "unknown key"),
+        ({"bogus": 1}, "discovery.bogus", "unknown key"),
+        ({"scanners": {"gappers": {"limit": "10"}}}, "discovery.scanners.gappers.limit", "integer"),
+        ({"scanners": {"gappers": {"min_gap": 2}}}, "discovery.scanners.gappers.min_gap", "unknown key"),
+        ({"scanners": {"gappers": {"min_gap_pct": "big"}}}, "discovery.scanners.gappers.min_gap_pct", "number"),
+        ({"scanners": {"gapers": {"enabled": False}}}, "discovery.scanners.gapers", "no scanner named 'gapers'"),
+        ({"pipelines": {"momentum": {"enabled": "no"}}}, "discovery.pipelines.momentum.enabled", "boolean"),
+        ({"pipelines": {"momentun": {"enabled": False}}}, "discovery.pipelines.momentun", "no scanner is in pipeline"),
+        ({"filter": {"exclude_tickers": ["not a ticker"]}}, "discovery.filter.exclude_tickers", "invalid ticker"),
+    ],
+)
+def test_bad_config_gives_one_clear_error_naming_the_key_path(
+    discovery: dict[str, Any], path: str, fragment: str
+) -> None:
+    ran: list[str] = []
+
+    def scan(ctx: ScanContext) -> list[Any]:
+        ran.append(ctx.scanner)
+        return []
+
+    gappers = make_scanner("gappers", scan, pipeline="momentum", params=GapParams)
+    with pytest.raises(ConfigError) as info:
+        DiscoveryGraph({"discovery": discovery}, [gappers]).run("2026-11-27")
+    message = str(info.value)
+    assert f"{path}: " in message
+    assert fragment in message
+    assert [p.path for p in info.value.problems] == [path]
+    assert ran == []  # validated before any scanner runs
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config({"discovery": {"scanner_execution": {"max_workers": 0, "timeout_seconds": "x"}}})
+    assert {p.path for p in info.value.problems} == {
+        "discovery.scanner_execution.max_workers",
+        "discovery.scanner_execution.timeout_seconds",
+    }
+
+
+@pytest.mark.parametrize("bad", [["not", "a", "mapping"], {"discovery": [1]}])
+def test_non_mapping_config_is_a_config_error(bad: Any) -> None:
+    with pytest.raises(ConfigError):
+        load_config(bad)
+
+
+def test_scanner_params_are_typed_and_reach_the_scanner_read_only() -> None:
+    seen: dict[str, Any] = {}
+
+    def scan(ctx: ScanContext) -> list[Any]:
+        seen.update(ctx.config)
+        return []
+
+    gappers = make_scanner("gappers", scan, params=GapParams)
+    config = {"discovery": {"scanners": {"gappers": {"min_gap_pct": 5, "limit": 3, "timeout_seconds": 2}}}}
+    dg = DiscoveryGraph(config, [gappers])
+    dg.run("2026-11-27")
+    assert seen == {"enabled": True, "limit": 3, "timeout_seconds": 2.0, "min_gap_pct": 5.0}
+    assert dg.jobs[0].timeout_s == 2.0
+    assert dg.scanners[0].params(dg_ctx(seen)).min_gap_pct == 5.0  # type: ignore[attr-defined]
+
+
+def dg_ctx(config: dict[str, Any]) -> ScanContext:
+    from datetime import date
+
+    return ScanContext(scanner="gappers", trade_date=date(2026, 11, 27), config=config, deadline=0.0)
+
+
+def test_disabled_scanners_and_pipelines_are_skipped_with_the_reason() -> None:
+    scanners = [
+        make_scanner("off", returning("A")),
+        make_scanner("in_off_pipeline", returning("B"), pipeline="social"),
+        make_scanner("on", returning("C")),
+    ]
+    config = {"discovery": {"scanners": {"off": {"enabled": False}},
+                            "pipelines": {"social": {"enabled": False}}}}
+    state = DiscoveryGraph(config, scanners).run("2026-11-27")
+    runs = runs_by_name(state)
+    assert runs["off"]["status"] == "skipped"
+    assert runs["off"]["reason"] == "disabled by discovery.scanners.off.enabled"
+    assert runs["in_off_pipeline"]["status"] == "skipped"
+    assert "pipeline 'social' disabled" in runs["in_off_pipeline"]["reason"]
+    assert runs["on"]["status"] == "ok"
+    assert [c["ticker"] for c in state["candidates"]] == ["C"]
+
+
+def test_bad_trade_date_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="trade_date"):
+        DiscoveryGraph(None, [make_scanner("a", returning("F"))]).run("27/11/2026")
