@@ -25,7 +25,9 @@ def make_scanner(
     return type(f"Scanner_{name}", (Scanner,), attrs)
 
 
-def returning(*tickers: str, priority: str = "medium", **extra: Any) -> Callable[[ScanContext], Any]:
+def returning(
+    *tickers: str, priority: str = "medium", **extra: Any
+) -> Callable[[ScanContext], Any]:
     def scan(ctx: ScanContext) -> list[dict[str, Any]]:
         return [
             {"ticker": t, "priority": priority, "context": f"{ctx.scanner} likes {t}", **extra}

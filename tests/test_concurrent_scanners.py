@@ -156,7 +156,12 @@ def test_hung_scanner_never_delays_process_exit(tmp_path: Path) -> None:
     )
     start = time.monotonic()
     done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=REPO
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+        check=False,
     )
     elapsed = time.monotonic() - start
     assert done.returncode == 0, done.stderr
@@ -212,7 +217,9 @@ def test_cancelled_is_set_when_the_deadline_passes() -> None:
             seen["stopped_after"] = time.monotonic() - start
         return []
 
-    state = DiscoveryGraph(execution(timeout_seconds=0.3), [make_scanner("polite", polite)]).run(DAY)
+    state = DiscoveryGraph(execution(timeout_seconds=0.3), [make_scanner("polite", polite)]).run(
+        DAY
+    )
     assert state["scanner_runs"][0]["status"] == "timeout"
     deadline = time.monotonic() + 2
     while "stopped_after" not in seen and time.monotonic() < deadline:
@@ -334,9 +341,17 @@ def test_the_node_never_mutates_its_input_and_returns_only_new_entries() -> None
             ctx.log_tool_call("fetch", {"page": i})
         return returning("AAPL")(ctx)
 
-    dg = DiscoveryGraph(None, [make_scanner("a", logging_scanner), make_scanner("b", logging_scanner)])
-    existing_log = {"scanner": "earlier", "tool": "x", "parameters": {}, "output": None,
-                    "duration_s": None, "error": None}
+    dg = DiscoveryGraph(
+        None, [make_scanner("a", logging_scanner), make_scanner("b", logging_scanner)]
+    )
+    existing_log = {
+        "scanner": "earlier",
+        "tool": "x",
+        "parameters": {},
+        "output": None,
+        "duration_s": None,
+        "error": None,
+    }
     existing_candidate = dg.run(DAY, state={})["candidates"][0]
     state_in = {"trade_date": DAY, "tool_logs": [existing_log], "candidates": [existing_candidate]}
     frozen = copy.deepcopy(state_in)
@@ -363,10 +378,13 @@ def dg_policy(dg: DiscoveryGraph):  # type: ignore[no-untyped-def]
 
 
 def test_merge_follows_registration_order_not_completion_order() -> None:
-    slow_first = make_scanner("slow_first", lambda ctx: time.sleep(0.2) or returning(
-        "AAPL", priority="low", price=101.5)(ctx))
-    fast_second = make_scanner("fast_second", returning("MSFT", "AAPL", priority="critical",
-                                                        price=99.0, volume=5))
+    slow_first = make_scanner(
+        "slow_first",
+        lambda ctx: time.sleep(0.2) or returning("AAPL", priority="low", price=101.5)(ctx),
+    )
+    fast_second = make_scanner(
+        "fast_second", returning("MSFT", "AAPL", priority="critical", price=99.0, volume=5)
+    )
     state = DiscoveryGraph(None, [slow_first, fast_second]).run(DAY)
     aapl, msft = state["candidates"]
     assert aapl["ticker"] == "AAPL" and msft["ticker"] == "MSFT"
@@ -396,6 +414,7 @@ TICKERS = ["AAPL", "MSFT", "F", "BRK-B", "NVDA", "T"]
 def test_concurrent_and_sequential_runs_give_equal_states(specs: list[Any]) -> None:
     scanners = []
     for i, (latency, tickers, priority) in enumerate(specs):
+
         def scan(ctx: ScanContext, latency=latency, tickers=tickers, priority=priority):  # type: ignore[no-untyped-def]
             time.sleep(latency)
             ctx.log_tool_call("fetch", {"latency": latency})
@@ -409,8 +428,13 @@ def test_concurrent_and_sequential_runs_give_equal_states(specs: list[Any]) -> N
 
 def test_repeated_concurrent_runs_are_identical() -> None:
     scanners = [
-        make_scanner(f"s{i}", lambda ctx, i=i: time.sleep(0.01 * ((i * 7) % 5)) or returning(
-            TICKERS[i % 6], TICKERS[(i + 2) % 6])(ctx))
+        make_scanner(
+            f"s{i}",
+            lambda ctx, i=i: (
+                time.sleep(0.01 * ((i * 7) % 5))
+                or returning(TICKERS[i % 6], TICKERS[(i + 2) % 6])(ctx)
+            ),
+        )
         for i in range(10)
     ]
     dg = DiscoveryGraph(None, scanners)
@@ -428,6 +452,7 @@ def test_every_tool_call_appears_exactly_once_attributed_to_its_scanner() -> Non
             for i in range(n):
                 ctx.log_tool_call("fetch", {"i": i}, output={"rows": i})
             return []
+
         return scan
 
     state = DiscoveryGraph(None, [make_scanner(f"s{n}", logger(n)) for n in (1, 2, 3, 4)]).run(DAY)
@@ -445,7 +470,10 @@ def test_secrets_are_redacted_from_tool_logs_and_errors(monkeypatch: pytest.Monk
     def leaky(ctx: ScanContext) -> list[Any]:
         ctx.log_tool_call(
             "http_get",
-            {"url": "https://api.example.com/q?symbol=F&apikey=AV-SECRET-123", "token": "tok-abcdef"},
+            {
+                "url": "https://api.example.com/q?symbol=F&apikey=AV-SECRET-123",
+                "token": "tok-abcdef",
+            },
             output="echo fh-live-9f8e7d6c5b",
             error="401 for Authorization: Bearer abcdefghijkl",
         )
@@ -475,7 +503,9 @@ def test_stream_writer_and_context_variables_work_inside_scanner_threads() -> No
         get_stream_writer()({"event": "scanner_note", "scanner": ctx.scanner, "note": "hello"})
         return returning("F")(ctx)
 
-    dg = DiscoveryGraph(None, [make_scanner("streaming", streaming), make_scanner("quiet", returning("T"))])
+    dg = DiscoveryGraph(
+        None, [make_scanner("streaming", streaming), make_scanner("quiet", returning("T"))]
+    )
     token = REQUEST_ID.set("req-42")
     try:
         events = list(dg.graph.stream({"trade_date": DAY}, stream_mode="custom"))

@@ -1,4 +1,4 @@
-"""Configuration: merged over the defaults, validated before any scanner runs, errors name key paths."""
+"""Config: merged over the defaults, validated before any scanner runs, errors name key paths."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ class GapParams(ScannerParams):
 
 def test_partial_config_is_merged_over_the_defaults_without_mutating_them() -> None:
     before = repr(DEFAULT_CONFIG)
-    config = load_config({"discovery": {"scanner_execution": {"max_workers": 3}}, "llm_provider": "x"})
+    config = load_config(
+        {"discovery": {"scanner_execution": {"max_workers": 3}}, "llm_provider": "x"}
+    )
     assert config.scanner_execution.max_workers == 3
     assert config.scanner_execution.timeout_seconds == 30
     assert config.scanner_execution.concurrent is True
@@ -40,20 +42,68 @@ def test_deep_merge_replaces_scalars_and_lists_and_merges_mappings() -> None:
 @pytest.mark.parametrize(
     ("discovery", "path", "fragment"),
     [
-        ({"scanner_execution": {"max_workers": 0}}, "discovery.scanner_execution.max_workers", "greater than 0"),
-        ({"scanner_execution": {"timeout_seconds": -1}}, "discovery.scanner_execution.timeout_seconds", "greater than 0"),
-        ({"scanner_execution": {"global_timeout_seconds": 0}}, "discovery.scanner_execution.global_timeout_seconds", "greater than 0"),
-        ({"scanner_execution": {"max_workers": "eight"}}, "discovery.scanner_execution.max_workers", "'eight'"),
-        ({"scanner_execution": {"concurrent": "yes"}}, "discovery.scanner_execution.concurrent", "boolean"),
-        ({"scanner_execution": {"max_worker": 4}}, "discovery.scanner_execution.max_worker", "unknown key"),
+        (
+            {"scanner_execution": {"max_workers": 0}},
+            "discovery.scanner_execution.max_workers",
+            "greater than 0",
+        ),
+        (
+            {"scanner_execution": {"timeout_seconds": -1}},
+            "discovery.scanner_execution.timeout_seconds",
+            "greater than 0",
+        ),
+        (
+            {"scanner_execution": {"global_timeout_seconds": 0}},
+            "discovery.scanner_execution.global_timeout_seconds",
+            "greater than 0",
+        ),
+        (
+            {"scanner_execution": {"max_workers": "eight"}},
+            "discovery.scanner_execution.max_workers",
+            "'eight'",
+        ),
+        (
+            {"scanner_execution": {"concurrent": "yes"}},
+            "discovery.scanner_execution.concurrent",
+            "boolean",
+        ),
+        (
+            {"scanner_execution": {"max_worker": 4}},
+            "discovery.scanner_execution.max_worker",
+            "unknown key",
+        ),
         ({"bogus": 1}, "discovery.bogus", "unknown key"),
         ({"scanners": {"gappers": {"limit": "10"}}}, "discovery.scanners.gappers.limit", "integer"),
-        ({"scanners": {"gappers": {"min_gap": 2}}}, "discovery.scanners.gappers.min_gap", "unknown key"),
-        ({"scanners": {"gappers": {"min_gap_pct": "big"}}}, "discovery.scanners.gappers.min_gap_pct", "number"),
-        ({"scanners": {"gapers": {"enabled": False}}}, "discovery.scanners.gapers", "no scanner named 'gapers'"),
-        ({"pipelines": {"momentum": {"enabled": "no"}}}, "discovery.pipelines.momentum.enabled", "boolean"),
-        ({"pipelines": {"momentun": {"enabled": False}}}, "discovery.pipelines.momentun", "no scanner is in pipeline"),
-        ({"filter": {"exclude_tickers": ["not a ticker"]}}, "discovery.filter.exclude_tickers", "invalid ticker"),
+        (
+            {"scanners": {"gappers": {"min_gap": 2}}},
+            "discovery.scanners.gappers.min_gap",
+            "unknown key",
+        ),
+        (
+            {"scanners": {"gappers": {"min_gap_pct": "big"}}},
+            "discovery.scanners.gappers.min_gap_pct",
+            "number",
+        ),
+        (
+            {"scanners": {"gapers": {"enabled": False}}},
+            "discovery.scanners.gapers",
+            "no scanner named 'gapers'",
+        ),
+        (
+            {"pipelines": {"momentum": {"enabled": "no"}}},
+            "discovery.pipelines.momentum.enabled",
+            "boolean",
+        ),
+        (
+            {"pipelines": {"momentun": {"enabled": False}}},
+            "discovery.pipelines.momentun",
+            "no scanner is in pipeline",
+        ),
+        (
+            {"filter": {"exclude_tickers": ["not a ticker"]}},
+            "discovery.filter.exclude_tickers",
+            "invalid ticker",
+        ),
     ],
 )
 def test_bad_config_gives_one_clear_error_naming_the_key_path(
@@ -77,7 +127,9 @@ def test_bad_config_gives_one_clear_error_naming_the_key_path(
 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as info:
-        load_config({"discovery": {"scanner_execution": {"max_workers": 0, "timeout_seconds": "x"}}})
+        load_config(
+            {"discovery": {"scanner_execution": {"max_workers": 0, "timeout_seconds": "x"}}}
+        )
     assert {p.path for p in info.value.problems} == {
         "discovery.scanner_execution.max_workers",
         "discovery.scanner_execution.timeout_seconds",
@@ -98,7 +150,9 @@ def test_scanner_params_are_typed_and_reach_the_scanner_read_only() -> None:
         return []
 
     gappers = make_scanner("gappers", scan, params=GapParams)
-    config = {"discovery": {"scanners": {"gappers": {"min_gap_pct": 5, "limit": 3, "timeout_seconds": 2}}}}
+    config = {
+        "discovery": {"scanners": {"gappers": {"min_gap_pct": 5, "limit": 3, "timeout_seconds": 2}}}
+    }
     dg = DiscoveryGraph(config, [gappers])
     dg.run("2026-11-27")
     assert seen == {"enabled": True, "limit": 3, "timeout_seconds": 2.0, "min_gap_pct": 5.0}
@@ -109,7 +163,9 @@ def test_scanner_params_are_typed_and_reach_the_scanner_read_only() -> None:
 def dg_ctx(config: dict[str, Any]) -> ScanContext:
     from datetime import date
 
-    return ScanContext(scanner="gappers", trade_date=date(2026, 11, 27), config=config, deadline=0.0)
+    return ScanContext(
+        scanner="gappers", trade_date=date(2026, 11, 27), config=config, deadline=0.0
+    )
 
 
 def test_disabled_scanners_and_pipelines_are_skipped_with_the_reason() -> None:
@@ -118,8 +174,12 @@ def test_disabled_scanners_and_pipelines_are_skipped_with_the_reason() -> None:
         make_scanner("in_off_pipeline", returning("B"), pipeline="social"),
         make_scanner("on", returning("C")),
     ]
-    config = {"discovery": {"scanners": {"off": {"enabled": False}},
-                            "pipelines": {"social": {"enabled": False}}}}
+    config = {
+        "discovery": {
+            "scanners": {"off": {"enabled": False}},
+            "pipelines": {"social": {"enabled": False}},
+        }
+    }
     state = DiscoveryGraph(config, scanners).run("2026-11-27")
     runs = runs_by_name(state)
     assert runs["off"]["status"] == "skipped"

@@ -6,15 +6,27 @@ from tradingagents.redaction import REDACTED, is_secret_name, redact, redact_tex
 
 
 def test_secret_names() -> None:
-    for name in ("apikey", "api_key", "X-Api-Key", "token", "access_token", "client_secret",
-                 "password", "Authorization", "auth", "FINNHUB_API_KEY"):
+    for name in (
+        "apikey",
+        "api_key",
+        "X-Api-Key",
+        "token",
+        "access_token",
+        "client_secret",
+        "password",
+        "Authorization",
+        "auth",
+        "FINNHUB_API_KEY",
+    ):
         assert is_secret_name(name), name
     for name in ("author", "symbol", "max_tokens", "limit", "ticker"):
         assert not is_secret_name(name), name
 
 
 def test_redact_text_scrubs_pairs_bearer_tokens_and_known_values() -> None:
-    text = "GET /q?function=X&apikey=ABC123&symbol=F token: zzz999 Bearer eyJhbGciOi.x and s3cr3t-val"
+    text = (
+        "GET /q?function=X&apikey=ABC123&symbol=F token: zzz999 Bearer eyJhbGciOi.x and s3cr3t-val"
+    )
     out = redact_text(text, {"s3cr3t-val"})
     for secret in ("ABC123", "zzz999", "eyJhbGciOi", "s3cr3t-val"):
         assert secret not in out
@@ -22,12 +34,24 @@ def test_redact_text_scrubs_pairs_bearer_tokens_and_known_values() -> None:
 
 
 def test_redact_walks_nested_structures_and_keeps_other_values() -> None:
-    value = {"params": {"apikey": "k", "symbol": "F", "n": 3}, "urls": ["https://x/?token=abc"], "auth": None}
+    value = {
+        "params": {"apikey": "k", "symbol": "F", "n": 3},
+        "urls": ["https://x/?token=abc"],
+        "auth": None,
+    }
     out = redact(value)
-    assert out == {"params": {"apikey": REDACTED, "symbol": "F", "n": 3},
-                   "urls": [f"https://x/?token={REDACTED}"], "auth": None}
+    assert out == {
+        "params": {"apikey": REDACTED, "symbol": "F", "n": 3},
+        "urls": [f"https://x/?token={REDACTED}"],
+        "auth": None,
+    }
 
 
 def test_secrets_from_env_takes_secret_named_variables_only() -> None:
-    env = {"FINNHUB_API_KEY": "abcdef123", "HOME": "/root", "GITHUB_TOKEN": "short", "DB_PASSWORD": "hunter22"}
+    env = {
+        "FINNHUB_API_KEY": "abcdef123",
+        "HOME": "/root",
+        "GITHUB_TOKEN": "short",
+        "DB_PASSWORD": "hunter22",
+    }
     assert secrets_from_env(env) == frozenset({"abcdef123", "hunter22"})

@@ -1,4 +1,4 @@
-"""Typed, validated discovery configuration: user dicts merged over the defaults, checked up front."""
+"""Typed discovery configuration: user dicts merged over the defaults and validated up front."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 def problems_from_validation(
     error: ValidationError, prefix: Iterable[str | int]
 ) -> list[ConfigProblem]:
-    """Turn pydantic's errors into key-path problems, e.g. ``discovery.scanner_execution.max_workers``."""
+    """Turn pydantic's errors into problems named by key path (``discovery.scanners.x.limit``)."""
     problems = []
     for item in error.errors(include_url=False):
         path = ".".join(str(part) for part in (*prefix, *item["loc"]))

@@ -1,4 +1,4 @@
-"""The exception tree of tradingagents: one base, structured fields, nothing third-party leaks out."""
+"""The exception tree: one base, structured fields, no third-party exception leaks out."""
 
 from __future__ import annotations
 

@@ -38,7 +38,9 @@ def secrets_from_env(environ: Mapping[str, str] | None = None) -> frozenset[str]
     """
     env = os.environ if environ is None else environ
     return frozenset(
-        value for name, value in env.items() if is_secret_name(name) and len(value) >= _MIN_SECRET_LEN
+        value
+        for name, value in env.items()
+        if is_secret_name(name) and len(value) >= _MIN_SECRET_LEN
     )
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import copy
 
 from tradingagents.discovery import Candidate
-from tradingagents.discovery.merge import candidate_entry, merge_candidates, merge_scanner_candidates
+from tradingagents.discovery.merge import (
+    candidate_entry,
+    merge_candidates,
+    merge_scanner_candidates,
+)
 
 
 def cand(ticker: str, source: str, priority: str = "medium", **extra: object) -> Candidate:
     return Candidate.coerce(
-        {"ticker": ticker, "context": f"{source}:{ticker}", "priority": priority, **extra}, source=source
+        {"ticker": ticker, "context": f"{source}:{ticker}", "priority": priority, **extra},
+        source=source,
     )
 
 
@@ -34,7 +39,10 @@ def test_duplicate_ticker_within_one_scanner_keeps_both_contexts_and_one_source(
 
 def test_reducer_does_not_mutate_its_inputs() -> None:
     left = [candidate_entry(cand("AAPL", "a", price=1))]
-    right = [candidate_entry(cand("AAPL", "b", "critical", price=2)), candidate_entry(cand("T", "b"))]
+    right = [
+        candidate_entry(cand("AAPL", "b", "critical", price=2)),
+        candidate_entry(cand("T", "b")),
+    ]
     left_copy, right_copy = copy.deepcopy(left), copy.deepcopy(right)
     out = merge_candidates(left, right)
     assert left == left_copy and right == right_copy

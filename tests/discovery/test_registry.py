@@ -1,4 +1,4 @@
-"""Registration happens only through the entry-point group; broken plugins are reported, not fatal."""
+"""Registration only through the entry-point group; broken plugins are reported, not fatal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import make_scanner, returning
-from tradingagents.discovery import ENTRY_POINT_GROUP, Scanner, ScanContext, load_registry
+from tradingagents.discovery import ENTRY_POINT_GROUP, ScanContext, Scanner, load_registry
 from tradingagents.discovery.registry import instantiate
 from tradingagents.errors import RegistryError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
@@ -26,7 +26,9 @@ NotAScanner = object()
 
 
 def ep(name: str, target: str) -> metadata.EntryPoint:
-    return metadata.EntryPoint(name=name, value=f"tests.discovery.test_registry:{target}", group=ENTRY_POINT_GROUP)
+    return metadata.EntryPoint(
+        name=name, value=f"tests.discovery.test_registry:{target}", group=ENTRY_POINT_GROUP
+    )
 
 
 def test_defining_a_scanner_registers_nothing() -> None:
@@ -43,7 +45,9 @@ def test_entry_points_load_sorted_and_broken_ones_become_failures() -> None:
             ep("plugin_scanner", "PluginScanner"),
             ep("not_a_scanner", "NotAScanner"),
             ep("wrong_name", "PluginScanner"),
-            metadata.EntryPoint(name="missing", value="no_such_module_xyz:Scanner", group=ENTRY_POINT_GROUP),
+            metadata.EntryPoint(
+                name="missing", value="no_such_module_xyz:Scanner", group=ENTRY_POINT_GROUP
+            ),
         ]
     )
     assert registry.names() == ["plugin_scanner"]
@@ -56,8 +60,12 @@ def test_entry_points_load_sorted_and_broken_ones_become_failures() -> None:
 
 def test_a_broken_plugin_is_an_error_record_and_the_rest_still_runs() -> None:
     registry = load_registry(
-        [ep("plugin_scanner", "PluginScanner"),
-         metadata.EntryPoint(name="missing", value="no_such_module_xyz:S", group=ENTRY_POINT_GROUP)]
+        [
+            ep("plugin_scanner", "PluginScanner"),
+            metadata.EntryPoint(
+                name="missing", value="no_such_module_xyz:S", group=ENTRY_POINT_GROUP
+            ),
+        ]
     )
     state = DiscoveryGraph(None, registry=registry).run("2026-11-27")
     runs = {r["name"]: r for r in state["scanner_runs"]}

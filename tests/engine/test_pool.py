@@ -14,7 +14,10 @@ def test_runs_calls_on_daemon_threads_and_reuses_idle_ones() -> None:
     pool = DaemonThreadPool()
     try:
         for i in range(5):
-            assert pool.submit(lambda i=i: (i, threading.current_thread().daemon)).result(2) == (i, True)
+            assert pool.submit(lambda i=i: (i, threading.current_thread().daemon)).result(2) == (
+                i,
+                True,
+            )
             time.sleep(0.01)  # let the worker go idle again
         assert pool.thread_count == 1
     finally:

@@ -17,10 +17,24 @@ from tradingagents.graph.discovery_graph import DiscoveryGraph
 
 def deterministic_scanners() -> list[Any]:
     def movers(ctx: ScanContext) -> list[Any]:
-        ctx.log_tool_call("yahoo_screener", {"scr_id": "day_gainers", "count": 5}, output="5 quotes")
+        ctx.log_tool_call(
+            "yahoo_screener", {"scr_id": "day_gainers", "count": 5}, output="5 quotes"
+        )
         return [
-            {"ticker": "NVDA", "priority": "high", "context": "+8.2% on 3x volume", "price": 141.2, "volume": 9e7},
-            {"ticker": "penny", "priority": "medium", "context": "+40% penny stock", "price": 0.4, "volume": 1e6},
+            {
+                "ticker": "NVDA",
+                "priority": "high",
+                "context": "+8.2% on 3x volume",
+                "price": 141.2,
+                "volume": 9e7,
+            },
+            {
+                "ticker": "penny",
+                "priority": "medium",
+                "context": "+40% penny stock",
+                "price": 0.4,
+                "volume": 1e6,
+            },
             {"ticker": "brk.b", "priority": "low", "context": "+1.1%", "price": 470.0},
         ]
 
@@ -45,8 +59,12 @@ def deterministic_scanners() -> list[Any]:
     ]
 
 
-CONFIG = {"discovery": {"filter": {"min_price": 1.0, "exclude_tickers": ["GME"]},
-                        "rank": {"max_candidates": 3}}}
+CONFIG = {
+    "discovery": {
+        "filter": {"min_price": 1.0, "exclude_tickers": ["GME"]},
+        "rank": {"max_candidates": 3},
+    }
+}
 
 
 def test_mermaid_drawing(snapshot: SnapshotAssertion) -> None:

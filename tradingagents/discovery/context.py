@@ -105,7 +105,8 @@ class ScanContext:
     @property
     def config(self) -> Mapping[str, Any]:
         """This scanner's validated settings (read-only)."""
-        return self._config
+        config: Mapping[str, Any] = self._config
+        return config
 
     @property
     def deadline(self) -> float:
@@ -154,14 +155,18 @@ class ScanContext:
             self._logs.append(entry)
 
     @contextmanager
-    def tool_call(self, tool: str, parameters: Mapping[str, Any] | None = None) -> Iterator[ToolCall]:
+    def tool_call(
+        self, tool: str, parameters: Mapping[str, Any] | None = None
+    ) -> Iterator[ToolCall]:
         """Time a tool call and log it, with the exception if the block raises (then re-raised)."""
         call = ToolCall()
         start = time.monotonic()
         try:
             yield call
         except BaseException as exc:
-            self.log_tool_call(tool, parameters, call.output, exc, duration_s=time.monotonic() - start)
+            self.log_tool_call(
+                tool, parameters, call.output, exc, duration_s=time.monotonic() - start
+            )
             raise
         self.log_tool_call(tool, parameters, call.output, duration_s=time.monotonic() - start)
 

@@ -38,8 +38,12 @@ def _combine(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(old)
     if Priority(new["priority"]).rank > Priority(old["priority"]).rank:
         merged["priority"] = new["priority"]
-    merged["sources"] = list(old["sources"]) + [s for s in new["sources"] if s not in old["sources"]]
-    merged["contexts"] = list(old["contexts"]) + [c for c in new["contexts"] if c not in old["contexts"]]
+    merged["sources"] = list(old["sources"]) + [
+        s for s in new["sources"] if s not in old["sources"]
+    ]
+    merged["contexts"] = list(old["contexts"]) + [
+        c for c in new["contexts"] if c not in old["contexts"]
+    ]
     by_source = dict(old["by_source"])
     for source, fields in new["by_source"].items():
         by_source.setdefault(source, fields)

@@ -37,7 +37,9 @@ def load_registry(entry_points: Iterable[metadata.EntryPoint] | None = None) -> 
     A broken plugin (import error, not a Scanner, name mismatch, duplicate) does not stop the
     others: it becomes a :class:`LoadFailure`, which the run reports as a scanner error.
     """
-    eps = list(metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points)
+    eps = list(
+        metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
+    )
     loaded: dict[str, type[Scanner]] = {}
     failures: list[LoadFailure] = []
     for ep in sorted(eps, key=lambda e: (e.name, e.value)):
@@ -45,12 +47,20 @@ def load_registry(entry_points: Iterable[metadata.EntryPoint] | None = None) -> 
             obj = ep.load()
         except Exception as exc:  # a plugin's import can raise anything
             failures.append(
-                LoadFailure(ep.name, RegistryError(f"entry point {ep.name!r} ({ep.value}) failed to load: {exc!r}"))
+                LoadFailure(
+                    ep.name,
+                    RegistryError(f"entry point {ep.name!r} ({ep.value}) failed to load: {exc!r}"),
+                )
             )
             continue
         if not (isinstance(obj, type) and issubclass(obj, Scanner)):
             failures.append(
-                LoadFailure(ep.name, RegistryError(f"entry point {ep.name!r} ({ep.value}) is not a Scanner subclass"))
+                LoadFailure(
+                    ep.name,
+                    RegistryError(
+                        f"entry point {ep.name!r} ({ep.value}) is not a Scanner subclass"
+                    ),
+                )
             )
             continue
         if getattr(obj, "name", None) != ep.name:
@@ -66,7 +76,9 @@ def load_registry(entry_points: Iterable[metadata.EntryPoint] | None = None) -> 
             continue
         if ep.name in loaded and loaded[ep.name] is not obj:
             failures.append(
-                LoadFailure(ep.name, RegistryError(f"two entry points register a scanner named {ep.name!r}"))
+                LoadFailure(
+                    ep.name, RegistryError(f"two entry points register a scanner named {ep.name!r}")
+                )
             )
             continue
         loaded[ep.name] = obj

@@ -51,7 +51,9 @@ class Scanner(ABC):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("name")
         if name is not None and not (isinstance(name, str) and _SNAKE.fullmatch(name)):
-            raise RegistryError(f"{cls.__qualname__}.name must be a snake_case string, got {name!r}")
+            raise RegistryError(
+                f"{cls.__qualname__}.name must be a snake_case string, got {name!r}"
+            )
         pipeline = cls.__dict__.get("pipeline")
         if pipeline is not None and not (isinstance(pipeline, str) and _SNAKE.fullmatch(pipeline)):
             raise RegistryError(

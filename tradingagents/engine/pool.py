@@ -27,7 +27,9 @@ class DaemonThreadPool(Executor):
     Idle threads exit after ``idle_timeout`` seconds.
     """
 
-    def __init__(self, *, thread_name_prefix: str = "tradingagents-scanner", idle_timeout: float = 5.0):
+    def __init__(
+        self, *, thread_name_prefix: str = "tradingagents-scanner", idle_timeout: float = 5.0
+    ):
         self._prefix = thread_name_prefix
         self._idle_timeout = idle_timeout
         self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()

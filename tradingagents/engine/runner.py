@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import math
 import threading
@@ -97,7 +98,17 @@ class _State(Enum):
 class _Slot:
     """The engine's bookkeeping for one job; mutated only under the run's condition lock."""
 
-    __slots__ = ("cancel", "ctx", "deadline", "index", "job", "outcome", "reported", "started", "state")
+    __slots__ = (
+        "cancel",
+        "ctx",
+        "deadline",
+        "index",
+        "job",
+        "outcome",
+        "reported",
+        "started",
+        "state",
+    )
 
     def __init__(self, index: int, job: ScanJob) -> None:
         self.index = index
@@ -211,7 +222,9 @@ class _Run:
             {
                 "event": "discovery_finished",
                 "elapsed_s": round(time.monotonic() - self.start, 6),
-                "statuses": {s.job.name: s.outcome.record["status"] for s in self.slots if s.outcome},
+                "statuses": {
+                    s.job.name: s.outcome.record["status"] for s in self.slots if s.outcome
+                },
             }
         )
         return [o for o in outcomes if o is not None]
@@ -252,7 +265,7 @@ class _Run:
                 if slot.state is _State.QUEUED:
                     self._fail(slot, exc)
             return
-        future.add_done_callback(lambda f, s=slot: self._on_future_done(s, f))
+        future.add_done_callback(functools.partial(self._on_future_done, slot))
 
     def _on_future_done(self, slot: _Slot, future: Future[None]) -> None:
         # _execute never raises; this only catches executors that cancel or fail the task.
@@ -283,9 +296,7 @@ class _Run:
             error = ErrorInfo(type=StepDeadlineExceeded.__name__, message=message)
         else:
             error = ErrorInfo(type=ScannerTimeout.__name__, message=f"no result within {budget:g}s")
-        record = self._record(
-            slot, "timeout", error=error, duration_s=slot.deadline - slot.started
-        )
+        record = self._record(slot, "timeout", error=error, duration_s=slot.deadline - slot.started)
         self._finish(slot, ScannerOutcome(record, [], slot.ctx._close()))
 
     def _never_started(self, slot: _Slot) -> None:
@@ -356,7 +367,9 @@ class _Run:
     ) -> ScannerOutcome:
         name = slot.job.name
         if isinstance(error, ScannerSkipped):
-            return ScannerOutcome(self._record(slot, "skipped", reason=str(error), duration_s=duration))
+            return ScannerOutcome(
+                self._record(slot, "skipped", reason=str(error), duration_s=duration)
+            )
         if error is None and not isinstance(raw, list):
             error = InvalidScannerOutput(
                 f"scan() returned {type(raw).__name__}, expected a list of candidates", scanner=name
@@ -381,7 +394,11 @@ class _Run:
                 scanner=name,
             )
             record = self._record(
-                slot, "error", error=self._error_info(invalid), rejected=rejected, duration_s=duration
+                slot,
+                "error",
+                error=self._error_info(invalid),
+                rejected=rejected,
+                duration_s=duration,
             )
             return ScannerOutcome(record)
         limit = slot.job.settings.get("limit")
@@ -403,21 +420,42 @@ class _Run:
 
     def _report(self) -> None:
         with self.cond:
-            due = [s for s in self.slots if (s.reported < 1 and s.state is not _State.PENDING and s.state is not _State.QUEUED) or (s.reported < 2 and s.state is _State.DONE)]
+            due = [
+                s
+                for s in self.slots
+                if (
+                    s.reported < 1
+                    and s.state is not _State.PENDING
+                    and s.state is not _State.QUEUED
+                )
+                or (s.reported < 2 and s.state is _State.DONE)
+            ]
             snapshot = [(s, s.reported, s.state, s.outcome) for s in due]
             for s in due:
                 s.reported = 2 if s.state is _State.DONE else 1
         for slot, told, state, outcome in snapshot:
             if told < 1 and slot.started is not None:
-                self._emit({"event": "scanner_started", "scanner": slot.job.name,
-                            "pipeline": slot.job.scanner.pipeline})
+                self._emit(
+                    {
+                        "event": "scanner_started",
+                        "scanner": slot.job.name,
+                        "pipeline": slot.job.scanner.pipeline,
+                    }
+                )
             if state is _State.DONE and outcome is not None:
                 record = outcome.record
                 log_finished(record)
-                self._emit({"event": "scanner_finished", "scanner": record["name"],
-                            "status": record["status"], "candidates": record["candidates"],
-                            "duration_s": record["duration_s"], "error": record["error"],
-                            "reason": record["reason"]})
+                self._emit(
+                    {
+                        "event": "scanner_finished",
+                        "scanner": record["name"],
+                        "status": record["status"],
+                        "candidates": record["candidates"],
+                        "duration_s": record["duration_s"],
+                        "error": record["error"],
+                        "reason": record["reason"],
+                    }
+                )
 
     def _emit(self, event: Event) -> None:
         if self.on_event is None:

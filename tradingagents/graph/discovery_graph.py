@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from datetime import date
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
@@ -69,7 +69,8 @@ def build_jobs(config: DiscoveryConfig, scanners: Sequence[Scanner]) -> list[Sca
             problems.append(
                 ConfigProblem(
                     f"discovery.pipelines.{pipeline}",
-                    f"no scanner is in pipeline {pipeline!r} (known: {', '.join(sorted(pipelines))})",
+                    f"no scanner is in pipeline {pipeline!r} "
+                    f"(known: {', '.join(sorted(pipelines))})",
                 )
             )
     default_timeout = config.scanner_execution.timeout_seconds
@@ -149,5 +150,5 @@ class DiscoveryGraph:
         (``thread_id`` for a checkpointer, callbacks...).
         """
         day = date.today() if trade_date is None else parse_trade_date(trade_date)
-        inputs: dict[str, Any] = {**(state or {}), "trade_date": day.isoformat()}
+        inputs = cast(DiscoveryState, {**(state or {}), "trade_date": day.isoformat()})
         return dict(self.graph.invoke(inputs, config=config))

@@ -9,6 +9,8 @@ from concurrent.futures import Executor
 from datetime import date
 from typing import Any
 
+from langgraph.config import get_stream_writer
+
 from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
 from tradingagents.discovery.merge import merge_scanner_candidates
@@ -34,8 +36,6 @@ def parse_trade_date(value: object) -> date:
 def _stream_writer() -> EventSink | None:
     """LangGraph's custom stream writer when running inside a graph, else None."""
     try:
-        from langgraph.config import get_stream_writer
-
         writer: EventSink = get_stream_writer()
     except RuntimeError:  # called outside a runnable context (the node used on its own)
         return None
@@ -106,7 +106,10 @@ class FilterNode:
             return str(exc)
         if ticker in self.excluded:
             return "excluded by discovery.filter.exclude_tickers"
-        for field, minimum in (("price", self.config.min_price), ("volume", self.config.min_volume)):
+        for field, minimum in (
+            ("price", self.config.min_price),
+            ("volume", self.config.min_volume),
+        ):
             if minimum is None or candidate.get(field) is None:
                 continue
             value = _number(candidate[field])
@@ -139,7 +142,9 @@ class RankNode:
         base = _number(candidate.get("score")) or 0.0
         score = base + self.config.confluence_boost * max(0, sources - 1)
         priority = Priority(candidate["priority"])
-        promote = self.config.promote_at_sources is not None and sources >= self.config.promote_at_sources
+        promote = (
+            self.config.promote_at_sources is not None and sources >= self.config.promote_at_sources
+        )
         if promote and priority is not Priority.CRITICAL:
             return priority.promoted(), score, True
         return priority, score, False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,11 +32,12 @@ def latency_scanner(
         if cooperative:
             ctx.cancelled.wait(latency_s)
         else:
-            import time
-
             time.sleep(latency_s)
         ctx.log_tool_call(
-            "synthetic_fetch", {"latency_s": latency_s}, output=f"{len(tickers)} rows", duration_s=latency_s
+            "synthetic_fetch",
+            {"latency_s": latency_s},
+            output=f"{len(tickers)} rows",
+            duration_s=latency_s,
         )
         return [
             {"ticker": t, "priority": level, "context": f"{name} saw {t}", "latency_s": latency_s}
@@ -45,6 +47,11 @@ def latency_scanner(
     return type(
         f"Latency_{name}",
         (Scanner,),
-        {"name": name, "pipeline": pipeline, "scan": scan, "__module__": __name__,
-         "__doc__": f"Synthetic scanner {name}: {latency_s:g}s latency, {len(tickers)} tickers."},
+        {
+            "name": name,
+            "pipeline": pipeline,
+            "scan": scan,
+            "__module__": __name__,
+            "__doc__": f"Synthetic scanner {name}: {latency_s:g}s latency, {len(tickers)} tickers.",
+        },
     )
