@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 from tradingagents.discovery import ScanContext, Scanner, ScannerParams
-
-TIMING_KEYS = {"duration_s", "started_s", "elapsed_s"}
-
+from tradingagents.engine.records import without_timings
 
 def make_scanner(
     name: str,
@@ -37,18 +34,7 @@ def returning(
     return scan
 
 
-def normalise(state: Any) -> Any:
-    """A deep copy with every timing field set to None, for equality and snapshots."""
-    state = copy.deepcopy(state)
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: (None if k in TIMING_KEYS else walk(v)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
-
-    return walk(state)
+normalise = without_timings
 
 
 def runs_by_name(state: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -132,6 +132,18 @@ def test_hung_scanner_does_not_hold_the_node_and_its_late_result_is_discarded() 
     assert [e["tool"] for e in state["tool_logs"] if e["scanner"] == "hung"] == ["before_deadline"]
 
 
+def test_a_late_result_arriving_while_the_run_goes_on_is_still_discarded() -> None:
+    late = make_scanner("late", lambda ctx: time.sleep(0.4) or returning("LATE")(ctx))
+    long = make_scanner("long", lambda ctx: time.sleep(0.8) or returning("F")(ctx))
+    config = execution(timeout_seconds=0.2)
+    config["discovery"]["scanners"] = {"long": {"timeout_seconds": 2}}
+    state = DiscoveryGraph(config, [late, long]).run(DAY)
+    runs = runs_by_name(state)
+    assert runs["late"]["status"] == "timeout"
+    assert runs["long"]["status"] == "ok"
+    assert [c["ticker"] for c in state["candidates"]] == ["F"]
+
+
 @pytest.mark.slow
 def test_hung_scanner_never_delays_process_exit(tmp_path: Path) -> None:
     script = tmp_path / "hang.py"

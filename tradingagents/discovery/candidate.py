@@ -79,9 +79,10 @@ class Candidate(BaseModel):
 
     @model_validator(mode="after")
     def _no_reserved_extras(self) -> Candidate:
-        clash = sorted(set(self.model_extra or {}) & RESERVED_FIELDS)
-        if clash:
-            raise ValueError(f"field {clash[0]!r} is reserved: the engine sets it when merging")
+        extra = self.model_extra
+        if extra and not RESERVED_FIELDS.isdisjoint(extra):
+            clash = sorted(RESERVED_FIELDS.intersection(extra))[0]
+            raise ValueError(f"field {clash!r} is reserved: the engine sets it when merging")
         return self
 
     @property

@@ -61,8 +61,8 @@ def merge_candidates(
 
     Tickers keep the position of their first appearance (``left`` first). A ticker in both
     gets every source and context, the highest priority, and every scanner's fields. Neither
-    input is mutated; untouched entries are shared, not copied, so the cost does not grow with
-    the number of scanners.
+    input is mutated (a ticker in both gets a new dict); untouched entries are shared, not
+    copied, so the cost is one pass over ``left`` per update, whatever the number of scanners.
     """
     out: list[dict[str, Any]] = list(left or [])  # type: ignore[arg-type]
     incoming = list(right or [])
@@ -74,7 +74,7 @@ def merge_candidates(
         at = index.get(ticker)
         if at is None:
             index[ticker] = len(out)
-            out.append(dict(entry))
+            out.append(entry)  # type: ignore[arg-type]  # shared: entries are never mutated
         else:
             out[at] = _combine(out[at], entry)
     return out

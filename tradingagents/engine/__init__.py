@@ -1,7 +1,13 @@
 """The execution engine: runs scanners concurrently or sequentially under real deadlines."""
 
 from tradingagents.engine.pool import DaemonThreadPool
-from tradingagents.engine.records import STATUSES, ScannerOutcome, ScannerRun, ScannerStatus
+from tradingagents.engine.records import (
+    STATUSES,
+    ScannerOutcome,
+    ScannerRun,
+    ScannerStatus,
+    without_timings,
+)
 from tradingagents.engine.runner import ExecutionPolicy, ScanJob, describe, run_scanners
 
 __all__ = [
@@ -14,4 +20,5 @@ __all__ = [
     "ScannerStatus",
     "describe",
     "run_scanners",
+    "without_timings",
 ]

@@ -46,6 +46,21 @@ class ScannerOutcome:
     tool_logs: list[dict[str, Any]] = field(default_factory=list)
 
 
+TIMING_KEYS = frozenset({"duration_s", "started_s", "elapsed_s"})
+
+
+def without_timings(value: Any) -> Any:
+    """A deep copy of a state (or any JSON-like value) with every timing field set to None.
+
+    Two runs of the same scanners are equal "apart from timings" when these copies are equal.
+    """
+    if isinstance(value, dict):
+        return {k: (None if k in TIMING_KEYS else without_timings(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_timings(v) for v in value]
+    return value
+
+
 def make_record(
     *,
     name: str,
