@@ -61,7 +61,9 @@ def check_hung_scanner() -> tuple[bool, float, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply every latency (default 1)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply every latency (default 1)"
+    )
     parser.add_argument("--max-workers", type=int, default=8)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -83,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     speedup = seq_s / conc_s
     efficiency = critical / conc_s
     equal = without_timings(sequential) == without_timings(concurrent)
-    all_ok = all(r["status"] == "ok" for r in concurrent["scanner_runs"] + sequential["scanner_runs"])
+    all_ok = all(
+        r["status"] == "ok" for r in concurrent["scanner_runs"] + sequential["scanner_runs"]
+    )
     hung_ok, hung_s, hung_status = check_hung_scanner()
 
     print()

@@ -8,6 +8,7 @@ from typing import Any
 from tradingagents.discovery import ScanContext, Scanner, ScannerParams
 from tradingagents.engine.records import without_timings
 
+
 def make_scanner(
     name: str,
     fn: Callable[[ScanContext], Any],

@@ -162,6 +162,8 @@ class _Run:
         self.executor: Executor = executor if executor is not None else DaemonThreadPool()
         self.cond = threading.Condition(threading.Lock())
         self.slots = [_Slot(i, job) for i, job in enumerate(jobs)]
+        # Slots that started or finished since the last report (so reporting is O(changes)).
+        self.changed: list[_Slot] = []
         self.start = time.monotonic()
         runnable = []
         for slot in self.slots:
@@ -169,6 +171,7 @@ class _Run:
                 status, reason = slot.job.skip
                 slot.outcome = ScannerOutcome(self._record(slot, status, reason=reason))
                 slot.state = _State.DONE
+                self.changed.append(slot)
             else:
                 runnable.append(slot)
         self.pending = deque(runnable)
@@ -285,6 +288,7 @@ class _Run:
         slot.outcome = outcome
         slot.state = _State.DONE
         self.active.discard(slot)
+        self.changed.append(slot)
         self.cond.notify_all()
 
     def _time_out(self, slot: _Slot) -> None:
@@ -345,6 +349,7 @@ class _Run:
                 secrets=self.secrets,
             )
             slot.state = _State.RUNNING
+            self.changed.append(slot)
             self.cond.notify_all()
         raw: Any = None
         error: BaseException | None = None
@@ -420,19 +425,12 @@ class _Run:
 
     def _report(self) -> None:
         with self.cond:
-            due = [
-                s
-                for s in self.slots
-                if (
-                    s.reported < 1
-                    and s.state is not _State.PENDING
-                    and s.state is not _State.QUEUED
-                )
-                or (s.reported < 2 and s.state is _State.DONE)
-            ]
-            snapshot = [(s, s.reported, s.state, s.outcome) for s in due]
-            for s in due:
-                s.reported = 2 if s.state is _State.DONE else 1
+            changed, self.changed = self.changed, []
+            snapshot = []
+            for s in changed:
+                if s.reported < 2:
+                    snapshot.append((s, s.reported, s.state, s.outcome))
+                    s.reported = 2 if s.state is _State.DONE else 1
         for slot, told, state, outcome in snapshot:
             if told < 1 and slot.started is not None:
                 self._emit(

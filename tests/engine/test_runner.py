@@ -1,0 +1,134 @@
+"""run_scanners used directly: interruption, broken executors and event sinks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tests.helpers import make_scanner, returning
+from tradingagents.discovery import ScanContext
+from tradingagents.engine import ExecutionPolicy, ScanJob, describe, run_scanners
+
+DAY = date(2026, 11, 27)
+
+
+def job(name: str, fn: Any, timeout: float = 5.0) -> ScanJob:
+    return ScanJob(make_scanner(name, fn)(), {"limit": None}, timeout)
+
+
+def test_an_interrupted_run_cancels_every_running_scanner() -> None:
+    seen = threading.Event()
+
+    def waits(ctx: ScanContext) -> list[Any]:
+        if ctx.cancelled.wait(5):
+            seen.set()
+        return []
+
+    def interrupt(event: dict[str, Any]) -> None:
+        if event["event"] == "scanner_started":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_scanners(
+            [job("waits", waits)], trade_date=DAY, policy=ExecutionPolicy(), on_event=interrupt
+        )
+    assert seen.wait(2)
+
+
+def test_a_failing_event_sink_does_not_break_the_run() -> None:
+    def sink(event: dict[str, Any]) -> None:
+        raise RuntimeError("sink down")
+
+    outcomes = run_scanners(
+        [job("a", returning("F"))], trade_date=DAY, policy=ExecutionPolicy(), on_event=sink
+    )
+    assert outcomes[0].record["status"] == "ok"
+
+
+def test_an_executor_that_refuses_work_gives_error_records() -> None:
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.shutdown()
+    outcomes = run_scanners(
+        [job("a", returning("F")), job("b", returning("T"))],
+        trade_date=DAY,
+        policy=ExecutionPolicy(),
+        executor=pool,
+    )
+    assert [o.record["status"] for o in outcomes] == ["error", "error"]
+    assert outcomes[0].record["error"]["type"] == "RuntimeError"
+
+
+class CancellingExecutor(Executor):
+    """Accepts work and cancels it, like a pool shut down with cancel_futures=True."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.cancel()
+        return future
+
+
+def test_tasks_cancelled_by_the_executor_are_errors_not_hangs() -> None:
+    outcomes = run_scanners(
+        [job("a", returning("F"))],
+        trade_date=DAY,
+        policy=ExecutionPolicy(),
+        executor=CancellingExecutor(),
+    )
+    assert outcomes[0].record["status"] == "error"
+    assert outcomes[0].record["error"]["message"] == "the executor cancelled the task"
+
+
+def test_outcomes_come_back_in_job_order_with_candidates_and_logs() -> None:
+    def logs(ctx: ScanContext) -> list[Any]:
+        with ctx.tool_call("fetch", {"q": 1}) as call:
+            call.output = [1, 2, 3]
+        return returning("AAPL")(ctx)
+
+    def fails_in_tool(ctx: ScanContext) -> list[Any]:
+        with ctx.tool_call("fetch", {"q": 2}):
+            raise OSError("connection reset")
+
+    outcomes = run_scanners(
+        [
+            job("slow", lambda ctx: time.sleep(0.1) or []),
+            job("logs", logs),
+            job("fails", fails_in_tool),
+        ],
+        trade_date=DAY,
+        policy=ExecutionPolicy(),
+    )
+    assert [o.record["name"] for o in outcomes] == ["slow", "logs", "fails"]
+    assert [c.ticker for c in outcomes[1].candidates] == ["AAPL"]
+    entry = outcomes[1].tool_logs[0]
+    assert entry["output"] == "list[3]: [1, 2, 3]" and entry["duration_s"] is not None
+    failed = outcomes[2].tool_logs[0]
+    assert failed["error"] == "OSError: connection reset"
+    assert outcomes[2].record["error"] == {"type": "OSError", "message": "connection reset"}
+
+
+def test_skip_jobs_are_recorded_without_running() -> None:
+    ran: list[str] = []
+    skipped = ScanJob(
+        make_scanner("off", lambda ctx: ran.append("off") or [])(),
+        {},
+        1.0,
+        ("circuit_open", "3 failures"),
+    )
+    outcomes = run_scanners([skipped], trade_date=DAY, policy=ExecutionPolicy())
+    assert ran == []
+    record = outcomes[0].record
+    assert (record["status"], record["reason"], record["started_s"]) == (
+        "circuit_open",
+        "3 failures",
+        None,
+    )
+    assert describe(record) == "⛔ off: circuit open (3 failures)"
+
+
+def test_no_jobs_returns_no_outcomes() -> None:
+    assert run_scanners([], trade_date=DAY, policy=ExecutionPolicy()) == []
