@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class TradingAgentsError(Exception):
@@ -88,4 +89,78 @@ class CandidateError(TradingAgentsError, ValueError):
 
 
 class ProviderError(TradingAgentsError):
-    """Base of the errors of data providers; each provider translates its failures into these."""
+    """Base of the errors of data providers; each provider translates its failures into these.
+
+    ``retryable`` says whether trying again later may help (timeouts, resets, 429, 5xx).
+    """
+
+    retryable: bool = False
+
+
+class ProviderTimeout(ProviderError):
+    """The provider did not answer in time (connect or read), or no time was left to ask."""
+
+    retryable = True
+
+
+class ProviderConnectionError(ProviderError):
+    """The connection failed or was reset."""
+
+    retryable = True
+
+
+class ProviderHTTPError(ProviderError):
+    """The provider answered with an HTTP error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        retry_after: float | None = None,
+        scanner: str | None = None,
+        provider: str | None = None,
+        elapsed: float | None = None,
+    ) -> None:
+        super().__init__(message, scanner=scanner, provider=provider, elapsed=elapsed)
+        self.status = status
+        self.retry_after = retry_after
+        self.retryable = status == 429 or status >= 500
+
+
+class ProviderAuthError(ProviderHTTPError):
+    """401/403: a missing, wrong or blocked credential. Never retried."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retryable = False
+
+
+class ProviderRateLimited(ProviderHTTPError):
+    """429, or a quota answer in disguise (Alpha Vantage's HTTP 200 with a ``Note``)."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retryable = True
+
+
+class ProviderResponseTooLarge(ProviderError):
+    """The body exceeded the configured size cap; reading stopped there."""
+
+
+class ProviderParseError(ProviderError):
+    """The payload is malformed, truncated or not what the provider documents.
+
+    ``field`` names where parsing failed; no record is made up from a bad payload.
+    """
+
+    def __init__(
+        self, message: str, *, provider: str, field: str | None = None, scanner: str | None = None
+    ) -> None:
+        where = f" at {field}" if field else ""
+        super().__init__(f"{provider}: {message}{where}", provider=provider, scanner=scanner)
+        self.field = field
+
+
+class SnapshotError(TradingAgentsError):
+    """A replay snapshot is missing, malformed, or has no response for a request."""

@@ -1,0 +1,128 @@
+"""The HTTP seam of every provider: typed request/response, swappable transports, size cap."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlencode
+
+import requests
+
+from tradingagents.errors import (
+    ProviderConnectionError,
+    ProviderResponseTooLarge,
+    ProviderTimeout,
+)
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # far above any real response of the APIs we use
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Request:
+    """One GET to a provider. ``secret_params`` are sent but never logged, cached or recorded."""
+
+    provider: str
+    url: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    secret_params: Mapping[str, str] = field(default_factory=dict)
+
+    def public_url(self) -> str:
+        """The URL with its public query parameters (sorted): what logs and snapshots key on."""
+        if not self.params:
+            return self.url
+        return f"{self.url}?{urlencode(sorted(self.params.items()))}"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+    url: str = ""
+    elapsed_s: float = 0.0
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return None
+
+
+class Transport(Protocol):
+    """Sends a request and returns the raw response, or raises a ProviderError.
+
+    Transports translate their own library's exceptions (timeouts, resets) into
+    :class:`ProviderTimeout` / :class:`ProviderConnectionError`; HTTP statuses are left to
+    the provider client, which knows what each one means for its API.
+    """
+
+    def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response: ...
+
+
+class RequestsTransport:
+    """A transport over a ``requests.Session`` (live HTTP, and local test servers).
+
+    Reads the body in chunks and stops at ``max_bytes``, so an endless or oversized body cannot
+    exhaust memory; the read timeout applies per chunk, and the whole read is bounded by
+    ``timeout`` too, so a body that drips one byte a second cannot outlive the deadline.
+    """
+
+    def __init__(self, session: requests.Session | None = None, *, connect_timeout: float = 5.0):
+        self.session = session or requests.Session()
+        self.connect_timeout = connect_timeout
+
+    def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
+        if timeout <= 0:
+            raise ProviderTimeout("no time left for the request", provider=request.provider)
+        params = {**request.params, **request.secret_params}
+        start = time.monotonic()
+        deadline = start + timeout
+        try:
+            with self.session.get(
+                request.url,
+                params=params,
+                headers=dict(request.headers),
+                timeout=(min(self.connect_timeout, timeout), timeout),
+                stream=True,
+            ) as raw:
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in raw.iter_content(_CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ProviderResponseTooLarge(
+                            f"response body over {max_bytes} bytes", provider=request.provider
+                        )
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise ProviderTimeout(
+                            f"body still arriving after {timeout:.3g}s", provider=request.provider
+                        )
+                return Response(
+                    status=raw.status_code,
+                    body=b"".join(chunks),
+                    headers=dict(raw.headers),
+                    url=request.public_url(),
+                    elapsed_s=time.monotonic() - start,
+                )
+        except requests.Timeout as exc:
+            raise ProviderTimeout(
+                f"timed out after {time.monotonic() - start:.3g}s ({type(exc).__name__})",
+                provider=request.provider,
+                elapsed=time.monotonic() - start,
+            ) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise ProviderConnectionError(
+                f"connection failed ({type(exc).__name__})",
+                provider=request.provider,
+                elapsed=time.monotonic() - start,
+            ) from None
+        except requests.RequestException as exc:
+            raise ProviderConnectionError(
+                f"request failed ({type(exc).__name__})", provider=request.provider
+            ) from None
