@@ -1,0 +1,27 @@
+"""Real recorded API payloads, read from ../shared/fixtures/real (override: TRADINGAGENTS_FIXTURES)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
+
+
+def fixtures_root() -> Path:
+    return Path(os.environ.get("TRADINGAGENTS_FIXTURES", DEFAULT_FIXTURES))
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    """The folder of real payloads. Missing is a failure, never a skip: parsers must be tested."""
+    root = fixtures_root()
+    if not (root / "SOURCES.md").is_file():
+        pytest.fail(
+            f"real API fixtures not found at {root} (set TRADINGAGENTS_FIXTURES to the folder "
+            "that holds SOURCES.md)"
+        )
+    return root

@@ -1,0 +1,1 @@
+"""Provider clients: one package per data source, each split into client (I/O) and parse (pure)."""
