@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.errors import ConfigError, ConfigProblem
@@ -62,10 +62,46 @@ class RankConfig(BaseModel):
     promote_at_sources: int | None = Field(default=3, ge=2)
 
 
+ProviderName = Literal[
+    "yahoo", "sec_edgar", "nasdaq", "finnhub", "alpha_vantage", "reddit", "apewisdom"
+]
+
+
+class SourceConfig(BaseModel):
+    """Where provider data comes from: a replay snapshot (offline, the default) or the live APIs."""
+
+    model_config = _FROZEN
+
+    mode: Literal["replay", "live"] = "replay"
+    # Snapshot directory for replay; None is the sample snapshot bundled with the package.
+    snapshot: str | None = None
+    # Replay each response after its recorded latency, so concurrency is visible offline.
+    replay_latency: bool = False
+
+
+class ProviderSettings(BaseModel):
+    """Per-provider connection settings; secrets (API keys) come from the environment only."""
+
+    model_config = _FROZEN
+
+    base_url: str | None = None
+    max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # EDGAR requires a declared User-Agent with contact info (also read from SEC_USER_AGENT).
+    user_agent: str | None = None
+
+
 class DiscoveryConfig(BaseModel):
     """The ``discovery`` section of the configuration, validated."""
 
     model_config = _FROZEN
+
+    source: SourceConfig = SourceConfig()
+    providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
+    # Symbols the history-based scanners (and options flow) look at.
+    universe: tuple[str, ...] = ()
+    # Where shared loads are cached (parquet); None: $TRADINGAGENTS_CACHE_DIR or ~/.cache.
+    cache_dir: str | None = None
 
     scanner_execution: ScannerExecutionConfig = ScannerExecutionConfig()
     scanners: dict[str, ScannerSettings] = Field(default_factory=dict)
@@ -73,12 +109,23 @@ class DiscoveryConfig(BaseModel):
     filter: FilterConfig = FilterConfig()
     rank: RankConfig = RankConfig()
 
+    @field_validator("universe")
+    @classmethod
+    def _normalise_universe(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Imported here: candidate.py is part of the scanner API, which imports this module.
+        from tradingagents.discovery.candidate import normalize_ticker  # noqa: PLC0415
+
+        return tuple(dict.fromkeys(normalize_ticker(t) for t in value))
+
     def scanner_settings(self, name: str) -> ScannerSettings:
         return self.scanners.get(name) or ScannerSettings()
 
     def pipeline_enabled(self, pipeline: str) -> bool:
         settings = self.pipelines.get(pipeline)
         return settings.enabled if settings is not None else True
+
+    def provider(self, name: ProviderName) -> ProviderSettings:
+        return self.providers.get(name) or ProviderSettings()
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,6 +190,8 @@ def load_config(
     filt = merged.get("filter")
     if isinstance(filt, dict) and isinstance(filt.get("exclude_tickers"), list):
         filt["exclude_tickers"] = tuple(filt["exclude_tickers"])
+    if isinstance(merged.get("universe"), list):
+        merged["universe"] = tuple(merged["universe"])
     try:
         return DiscoveryConfig.model_validate(merged)
     except ValidationError as exc:

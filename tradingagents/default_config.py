@@ -18,11 +18,69 @@ DEFAULT_CONFIG: dict[str, Any] = {
             # beyond what the per-scanner timeouts imply.
             "global_timeout_seconds": None,
         },
+        "source": {
+            # "replay": serve every provider from a snapshot of recorded (or generated) API
+            # responses, offline; "live": call the real APIs.
+            "mode": "replay",
+            # Snapshot directory; None is the sample snapshot bundled with the package.
+            "snapshot": None,
+            # Wait each response's recorded latency before serving it.
+            "replay_latency": False,
+        },
+        # Per-provider settings: base_url, max_bytes, connect_timeout_seconds, user_agent.
+        "providers": {},
+        # Symbols the history-based scanners and options_flow look at.
+        "universe": [
+            "AAPL",
+            "MSFT",
+            "NVDA",
+            "AMZN",
+            "GOOGL",
+            "META",
+            "TSLA",
+            "AMD",
+            "INTC",
+            "F",
+            "T",
+            "BAC",
+            "JPM",
+            "XOM",
+            "CVX",
+            "PFE",
+            "KO",
+            "DIS",
+            "NFLX",
+            "CRM",
+            "PLTR",
+            "UBER",
+            "BRK-B",
+            "WMT",
+        ],
+        # Cache directory for shared loads (parquet); None: $TRADINGAGENTS_CACHE_DIR or
+        # ~/.cache/tradingagents.
+        "cache_dir": None,
         # Per-scanner settings by scanner name: {"enabled": True, "limit": 10, ...}. Keys other
-        # than enabled/limit/timeout_seconds are the scanner's own typed params.
-        "scanners": {},
+        # than enabled/limit/timeout_seconds are the scanner's own typed params (see
+        # `Scanner.Params` of each, or the README).
+        "scanners": {
+            name: {"enabled": True, "limit": 10}
+            for name in (
+                "market_movers",
+                "insider_buying",
+                "volume_accumulation",
+                "technical_breakout",
+                "rsi_oversold",
+                "earnings_calendar",
+                "options_flow",
+                "reddit_trending",
+                "sec_catalysts",
+            )
+        },
         # Per-pipeline switches by pipeline name: {"enabled": True}.
-        "pipelines": {},
+        "pipelines": {
+            name: {"enabled": True}
+            for name in ("momentum", "edge", "mean_reversion", "events", "social", "news")
+        },
         "filter": {
             # Drop candidates that carry a price / volume below these (None: no minimum).
             "min_price": None,

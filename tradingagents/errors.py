@@ -164,3 +164,7 @@ class ProviderParseError(ProviderError):
 
 class SnapshotError(TradingAgentsError):
     """A replay snapshot is missing, malformed, or has no response for a request."""
+
+
+class SharedLoadError(TradingAgentsError):
+    """A load shared by several scanners failed; each waiting scanner reports it."""

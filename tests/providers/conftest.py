@@ -1,4 +1,4 @@
-"""Real recorded API payloads, read from ../shared/fixtures/real (override: TRADINGAGENTS_FIXTURES)."""
+"""Real recorded API payloads from ../shared/fixtures/real (override: TRADINGAGENTS_FIXTURES)."""
 
 from __future__ import annotations
 

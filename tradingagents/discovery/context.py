@@ -69,6 +69,7 @@ class ScanContext:
         "_trade_date",
         "cancelled",
         "logger",
+        "services",
     )
 
     def __init__(
@@ -80,6 +81,7 @@ class ScanContext:
         deadline: float,
         cancelled: threading.Event | None = None,
         secrets: frozenset[str] = frozenset(),
+        services: Any = None,
     ) -> None:
         self._scanner = scanner
         self._trade_date = trade_date
@@ -92,6 +94,9 @@ class ScanContext:
         #: Set when the deadline passes or the run is cancelled; long loops should check it.
         self.cancelled = cancelled if cancelled is not None else threading.Event()
         self.logger = logging.getLogger(f"tradingagents.scanners.{scanner}")
+        #: The run's shared services (provider clients, shared loads); see
+        #: :class:`tradingagents.services.RunServices`. None when a scanner runs without them.
+        self.services = services
 
     @property
     def scanner(self) -> str:

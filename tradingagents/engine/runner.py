@@ -130,6 +130,7 @@ def run_scanners(
     executor: Executor | None = None,
     on_event: EventSink | None = None,
     secrets: frozenset[str] | None = None,
+    services: Any = None,
 ) -> list[ScannerOutcome]:
     """Run every job and return one outcome per job, in the order of ``jobs``.
 
@@ -141,7 +142,7 @@ def run_scanners(
     for a hung scanner. ``executor`` may be any in-process ``concurrent.futures.Executor``;
     by default a :class:`DaemonThreadPool` is used, so hung threads never block exit.
     """
-    return _Run(jobs, trade_date, policy, executor, on_event, secrets).run()
+    return _Run(jobs, trade_date, policy, executor, on_event, secrets, services).run()
 
 
 class _Run:
@@ -153,8 +154,10 @@ class _Run:
         executor: Executor | None,
         on_event: EventSink | None,
         secrets: frozenset[str] | None,
+        services: Any,
     ) -> None:
         self.trade_date = trade_date
+        self.services = services
         self.policy = policy
         self.secrets = secrets_from_env() if secrets is None else secrets
         self.on_event = on_event
@@ -347,6 +350,7 @@ class _Run:
                 deadline=slot.deadline,
                 cancelled=slot.cancel,
                 secrets=self.secrets,
+                services=self.services,
             )
             slot.state = _State.RUNNING
             self.changed.append(slot)

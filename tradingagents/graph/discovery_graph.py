@@ -21,6 +21,8 @@ from tradingagents.engine.runner import ScanJob
 from tradingagents.errors import ConfigError, ConfigProblem
 from tradingagents.graph.nodes import build_nodes, parse_trade_date
 from tradingagents.graph.state import DiscoveryState
+from tradingagents.providers.hub import ProviderHub
+from tradingagents.services import RunServices, default_cache_dir
 
 
 class BrokenScanner(Scanner):
@@ -118,14 +120,23 @@ class DiscoveryGraph:
         executor: Executor | None = None,
         checkpointer: Checkpointer = None,
         registry: Registry | None = None,
+        providers: ProviderHub | None = None,
     ) -> None:
         self.config = load_config(config)
+        self.providers = providers or ProviderHub(self.config)
+        cache_dir = default_cache_dir(self.config.cache_dir)
         if scanners is None:
             self.scanners = registered_scanners(registry or load_registry())
         else:
             self.scanners = instantiate(scanners)
         self.jobs = build_jobs(self.config, self.scanners)
-        discover, filter_, rank = build_nodes(self.config, self.jobs, executor)
+
+        def services(day: date) -> RunServices:
+            return RunServices(
+                self.providers, trade_date=day, cache_dir=cache_dir, universe=self.config.universe
+            )
+
+        discover, filter_, rank = build_nodes(self.config, self.jobs, executor, services)
         builder = StateGraph(DiscoveryState)
         builder.add_node("discover", discover)
         builder.add_node("filter", filter_)
@@ -143,12 +154,19 @@ class DiscoveryGraph:
         state: Mapping[str, Any] | None = None,
         config: RunnableConfig | None = None,
     ) -> dict[str, Any]:
-        """Run discovery for ``trade_date`` (default: today) and return the final state.
+        """Run discovery for ``trade_date`` and return the final state.
+
+        The default date is the replay snapshot's in replay mode, today in live mode.
 
         ``state`` seeds other keys (e.g. candidates from an earlier step, which are merged with,
         not replaced by, what the scanners find). ``config`` is LangGraph's runnable config
         (``thread_id`` for a checkpointer, callbacks...).
         """
-        day = date.today() if trade_date is None else parse_trade_date(trade_date)
+        if trade_date is not None:
+            day = parse_trade_date(trade_date)
+        elif self.providers.snapshot is not None:
+            day = self.providers.snapshot.trade_date
+        else:
+            day = date.today()
         inputs = cast(DiscoveryState, {**(state or {}), "trade_date": day.isoformat()})
         return dict(self.graph.invoke(inputs, config=config))

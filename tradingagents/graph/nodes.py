@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import date
 from typing import Any
@@ -17,6 +17,7 @@ from tradingagents.discovery.merge import merge_scanner_candidates
 from tradingagents.engine.runner import EventSink, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
+from tradingagents.services import RunServices
 
 logger = logging.getLogger("tradingagents.graph")
 
@@ -49,10 +50,17 @@ class DiscoverNode:
     read-only ScanContext, never the state.
     """
 
-    def __init__(self, jobs: Sequence[ScanJob], policy: ExecutionPolicy, executor: Executor | None):
+    def __init__(
+        self,
+        jobs: Sequence[ScanJob],
+        policy: ExecutionPolicy,
+        executor: Executor | None,
+        services: Callable[[date], RunServices] | None = None,
+    ):
         self.jobs = tuple(jobs)
         self.policy = policy
         self.executor = executor
+        self.services = services
 
     def __call__(self, state: DiscoveryState) -> dict[str, Any]:
         trade_date = parse_trade_date(state.get("trade_date"))
@@ -62,6 +70,7 @@ class DiscoverNode:
             policy=self.policy,
             executor=self.executor,
             on_event=_stream_writer(),
+            services=self.services(trade_date) if self.services is not None else None,
         )
         return {
             "candidates": merge_scanner_candidates(o.candidates for o in outcomes),
@@ -169,7 +178,11 @@ class RankNode:
 
 
 def build_nodes(
-    config: DiscoveryConfig, jobs: Sequence[ScanJob], executor: Executor | None
+    config: DiscoveryConfig,
+    jobs: Sequence[ScanJob],
+    executor: Executor | None,
+    services: Callable[[date], RunServices] | None = None,
 ) -> tuple[DiscoverNode, FilterNode, RankNode]:
     policy = ExecutionPolicy.from_config(config.scanner_execution)
-    return DiscoverNode(jobs, policy, executor), FilterNode(config.filter), RankNode(config.rank)
+    discover = DiscoverNode(jobs, policy, executor, services)
+    return discover, FilterNode(config.filter), RankNode(config.rank)

@@ -23,7 +23,7 @@ MAX_RETRY_AFTER_S = 600.0
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date; capped, never negative."""
+    """``Retry-After`` in seconds from now (delta-seconds or HTTP date), capped, never negative."""
     if not value:
         return None
     value = value.strip()

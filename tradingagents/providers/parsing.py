@@ -1,4 +1,4 @@
-"""Helpers shared by the pure parse functions: strict JSON loading, field access, display numbers."""
+"""Helpers for the pure parse functions: strict JSON loading, field access, display numbers."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def load_json(payload: bytes | str | Mapping[str, Any] | Sequence[Any], *, provi
     try:
         return json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProviderParseError(f"invalid JSON ({exc})", provider=provider, field="<body>") from None
+        raise ProviderParseError(
+            f"invalid JSON ({exc})", provider=provider, field="<body>"
+        ) from None
 
 
 def dig(data: Any, path: str, *, provider: str, kind: type | tuple[type, ...] | None = None) -> Any:
@@ -36,7 +38,9 @@ def dig(data: Any, path: str, *, provider: str, kind: type | tuple[type, ...] | 
             raise ProviderParseError("missing field", provider=provider, field=path)
     if kind is not None and not isinstance(current, kind):
         raise ProviderParseError(
-            f"expected {_kind_name(kind)}, got {type(current).__name__}", provider=provider, field=path
+            f"expected {_kind_name(kind)}, got {type(current).__name__}",
+            provider=provider,
+            field=path,
         )
     return current
 
@@ -56,7 +60,9 @@ def display_number(value: Any, *, provider: str, field: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ProviderParseError(f"expected a number, got {value!r}", provider=provider, field=field)
+        raise ProviderParseError(
+            f"expected a number, got {value!r}", provider=provider, field=field
+        )
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):

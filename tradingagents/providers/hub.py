@@ -1,0 +1,210 @@
+"""ProviderHub: builds each provider client once, from config, for the live APIs or a snapshot."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tradingagents.config import DiscoveryConfig, ProviderName
+from tradingagents.errors import ScannerSkipped
+from tradingagents.providers.alpha_vantage.client import AlphaVantageClient
+from tradingagents.providers.finnhub.client import FinnhubClient
+from tradingagents.providers.http import RequestsTransport, Transport
+from tradingagents.providers.nasdaq.client import NasdaqClient
+from tradingagents.providers.reddit.client import ApeWisdomClient, RedditClient
+from tradingagents.providers.sec_edgar.client import SecEdgarClient
+from tradingagents.providers.yahoo.client import YahooClient
+from tradingagents.replay.snapshot import Snapshot, load_snapshot, sample_snapshot_path
+from tradingagents.replay.transport import ReplayTransport
+
+C = TypeVar("C")
+
+# Environment variables holding credentials; read here and nowhere else.
+ENV_KEYS: Mapping[ProviderName, str] = {
+    "finnhub": "FINNHUB_API_KEY",
+    "alpha_vantage": "ALPHA_VANTAGE_API_KEY",
+}
+SEC_USER_AGENT_ENV = "SEC_USER_AGENT"
+_REPLAY_SECRET = "replay-no-key"  # never sent anywhere: replay answers from files
+
+
+class ProviderHub:
+    """The provider clients of one DiscoveryGraph, built lazily and shared by every scanner.
+
+    In ``replay`` mode every client is served from the snapshot through the same parsing code;
+    in ``live`` mode clients talk HTTP, and a provider whose credential is missing is
+    unavailable (its scanners are skipped with the reason, not failed).
+    """
+
+    def __init__(
+        self,
+        config: DiscoveryConfig,
+        *,
+        environ: Mapping[str, str] | None = None,
+        transport: Transport | None = None,
+        wrap: Callable[[Transport], Transport] | None = None,
+    ) -> None:
+        self.config = config
+        self.mode = config.source.mode
+        self._env = dict(os.environ if environ is None else environ)
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self.snapshot: Snapshot | None = None
+        self._transport = transport
+        self._wrap = wrap
+        if self.mode == "replay":
+            root = (
+                Path(config.source.snapshot) if config.source.snapshot else sample_snapshot_path()
+            )
+            self.snapshot = load_snapshot(root)
+            self._transport = ReplayTransport(
+                self.snapshot, replay_latency=config.source.replay_latency
+            )
+
+    @property
+    def is_live(self) -> bool:
+        return self.mode == "live"
+
+    # -- availability -----------------------------------------------------------------------
+
+    def unavailable_reason(self, provider: ProviderName) -> str | None:
+        """Why ``provider`` cannot be used in this run, or None when it can."""
+        if self.snapshot is not None:
+            if provider not in self.snapshot.providers():
+                return f"the snapshot has no {provider} responses"
+            return None
+        if provider in ENV_KEYS and not self._env.get(ENV_KEYS[provider], "").strip():
+            return f"needs {ENV_KEYS[provider]}"
+        if provider == "sec_edgar" and not self._sec_user_agent():
+            return (
+                f"needs {SEC_USER_AGENT_ENV} (or discovery.providers.sec_edgar.user_agent): "
+                "EDGAR requires a User-Agent with contact info, e.g. 'Jane Doe jane@example.com'"
+            )
+        return None
+
+    def available(self, provider: ProviderName) -> bool:
+        return self.unavailable_reason(provider) is None
+
+    def require(self, provider: ProviderName) -> None:
+        """Raise ScannerSkipped with the reason when ``provider`` is unavailable."""
+        reason = self.unavailable_reason(provider)
+        if reason is not None:
+            raise ScannerSkipped(reason, provider=provider)
+
+    # -- clients ----------------------------------------------------------------------------
+
+    @property
+    def yahoo(self) -> YahooClient:
+        return self._client("yahoo", self._build_yahoo)
+
+    @property
+    def sec_edgar(self) -> SecEdgarClient:
+        return self._client("sec_edgar", self._build_sec_edgar)
+
+    @property
+    def nasdaq(self) -> NasdaqClient:
+        return self._client(
+            "nasdaq",
+            lambda: NasdaqClient(
+                self._transport_for("nasdaq"),
+                **self._common("nasdaq", NasdaqClient.DEFAULT_BASE_URL),
+            ),
+        )
+
+    @property
+    def finnhub(self) -> FinnhubClient:
+        return self._client(
+            "finnhub",
+            lambda: FinnhubClient(
+                self._transport_for("finnhub"),
+                api_key=self._secret("finnhub"),
+                **self._common("finnhub", FinnhubClient.DEFAULT_BASE_URL),
+            ),
+        )
+
+    @property
+    def alpha_vantage(self) -> AlphaVantageClient:
+        return self._client(
+            "alpha_vantage",
+            lambda: AlphaVantageClient(
+                self._transport_for("alpha_vantage"),
+                api_key=self._secret("alpha_vantage"),
+                **self._common("alpha_vantage", AlphaVantageClient.DEFAULT_BASE_URL),
+            ),
+        )
+
+    @property
+    def reddit(self) -> RedditClient:
+        return self._client(
+            "reddit",
+            lambda: RedditClient(
+                self._transport_for("reddit"),
+                **self._common("reddit", RedditClient.DEFAULT_BASE_URL),
+            ),
+        )
+
+    @property
+    def apewisdom(self) -> ApeWisdomClient:
+        return self._client(
+            "apewisdom",
+            lambda: ApeWisdomClient(
+                self._transport_for("apewisdom"),
+                **self._common("apewisdom", ApeWisdomClient.DEFAULT_BASE_URL),
+            ),
+        )
+
+    def _client(self, provider: ProviderName, build: Callable[[], C]) -> C:
+        self.require(provider)
+        with self._lock:
+            client = self._clients.get(provider)
+            if client is None:
+                client = self._clients[provider] = build()
+        return client
+
+    def _common(self, provider: ProviderName, default_url: str) -> dict[str, Any]:
+        settings = self.config.provider(provider)
+        return {"base_url": settings.base_url or default_url, "max_bytes": settings.max_bytes}
+
+    def _transport_for(self, provider: ProviderName) -> Transport:
+        if self._transport is not None:
+            return self._wrapped(self._transport)
+        settings = self.config.provider(provider)
+        return self._wrapped(RequestsTransport(connect_timeout=settings.connect_timeout_seconds))
+
+    def _wrapped(self, transport: Transport) -> Transport:
+        return self._wrap(transport) if self._wrap is not None else transport
+
+    def _secret(self, provider: ProviderName) -> str:
+        if self.snapshot is not None:
+            return _REPLAY_SECRET
+        return self._env[ENV_KEYS[provider]].strip()
+
+    def _sec_user_agent(self) -> str:
+        configured = self.config.provider("sec_edgar").user_agent
+        return (configured or self._env.get(SEC_USER_AGENT_ENV, "")).strip()
+
+    def _build_yahoo(self) -> YahooClient:
+        settings = self.config.provider("yahoo")
+        transport: Transport
+        if self._transport is not None or settings.base_url:
+            transport = self._transport_for("yahoo")
+        else:
+            # Live Yahoo needs cookies and a crumb; yfinance keeps up with how to get them.
+            from tradingagents.providers.yahoo.transport import YfinanceTransport  # noqa: PLC0415
+
+            transport = self._wrapped(YfinanceTransport())
+        return YahooClient(transport, **self._common("yahoo", YahooClient.DEFAULT_BASE_URL))
+
+    def _build_sec_edgar(self) -> SecEdgarClient:
+        settings = self.config.provider("sec_edgar")
+        user_agent = self._sec_user_agent() or "tradingagents replay (no requests are sent)"
+        kwargs: dict[str, Any] = {"max_bytes": settings.max_bytes}
+        if settings.base_url:
+            # One local base URL serves all three EDGAR hosts (tests, mirrors).
+            kwargs.update(
+                base_url=settings.base_url, data_url=settings.base_url, efts_url=settings.base_url
+            )
+        return SecEdgarClient(self._transport_for("sec_edgar"), user_agent=user_agent, **kwargs)

@@ -1,0 +1,48 @@
+"""NasdaqClient: the public earnings calendar of api.nasdaq.com (no key, browser headers)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from tradingagents.discovery.context import ScanContext
+from tradingagents.providers.base import ProviderClient
+from tradingagents.providers.earnings import EarningsEvent
+from tradingagents.providers.http import DEFAULT_MAX_BYTES, Transport
+from tradingagents.providers.nasdaq.parse import parse_earnings_calendar
+
+# api.nasdaq.com stalls or refuses requests that do not look like they come from its own web
+# pages, so the client presents itself as a desktop browser on www.nasdaq.com.
+BROWSER_HEADERS = {
+    "User-Agent": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+    ),
+    "Accept": "application/json, text/plain, */*",
+    "Accept-Language": "en-US,en;q=0.9",
+    "Origin": "https://www.nasdaq.com",
+    "Referer": "https://www.nasdaq.com/",
+}
+
+
+class NasdaqClient(ProviderClient):
+    """Nasdaq's earnings calendar, one day per request."""
+
+    provider: ClassVar[str] = "nasdaq"
+    DEFAULT_BASE_URL: ClassVar[str] = "https://api.nasdaq.com"
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        super().__init__(transport, base_url=base_url, headers=BROWSER_HEADERS, max_bytes=max_bytes)
+
+    def earnings(self, ctx: ScanContext | None, day: datetime.date) -> list[EarningsEvent]:
+        """Companies reporting on ``day``; an empty list on days without earnings."""
+        response = self.get(
+            ctx, "/api/calendar/earnings", {"date": day.isoformat()}, tool="nasdaq.earnings"
+        )
+        return parse_earnings_calendar(response.body, day=day)

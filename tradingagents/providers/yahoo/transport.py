@@ -1,0 +1,116 @@
+"""YfinanceTransport: live Yahoo access through yfinance, which handles cookies and the crumb."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from tradingagents.errors import (
+    ProviderConnectionError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderResponseTooLarge,
+    ProviderTimeout,
+)
+from tradingagents.providers.http import Request, Response
+
+LIVE_EXTRA_MISSING = "live Yahoo access needs the 'live' extra: pip install 'tradingagents[live]'"
+
+_Errors = tuple[type[BaseException], ...]
+
+
+class YfinanceTransport:
+    """A :class:`~tradingagents.providers.http.Transport` over yfinance's shared ``YfData``.
+
+    Yahoo answers plain HTTP clients with 401 "Invalid Crumb"; ``YfData`` fetches the cookie and
+    crumb, adds the crumb to every request and impersonates a browser (curl_cffi). Its session
+    sends its own browser headers, so ``Request.headers`` are not sent. On first use the crumb
+    fetch runs under yfinance's own timeout and can outlast ``timeout``; the scanner deadline
+    still discards a late result.
+    """
+
+    def __init__(self) -> None:
+        # Imported here, not at module level: yfinance is an optional extra, and replay and
+        # tests run without it.
+        try:
+            import yfinance.data  # noqa: PLC0415
+            import yfinance.exceptions  # noqa: PLC0415
+        except ImportError as exc:
+            raise ImportError(LIVE_EXTRA_MISSING) from exc
+        self._data: Any = yfinance.data.YfData()
+        self._rate_limited: _Errors = (yfinance.exceptions.YFRateLimitError,)
+        self._yfinance_errors: _Errors = (yfinance.exceptions.YFException,)
+        self._timeouts, self._connection_errors, self._request_errors = _library_errors()
+
+    def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
+        if timeout <= 0:
+            raise ProviderTimeout("no time left for the request", provider=request.provider)
+        params = {**request.params, **request.secret_params}
+        start = time.monotonic()
+        # Messages carry exception type names only: library messages can hold the URL and crumb.
+        try:
+            raw = self._data.get(request.url, params=params, timeout=timeout)
+        except self._rate_limited:
+            # yfinance turns a 429 that survives its retry into an exception, not a response.
+            raise ProviderRateLimited(
+                "HTTP 429 from yahoo", status=429, provider=request.provider
+            ) from None
+        except self._timeouts as exc:
+            raise ProviderTimeout(
+                f"timed out after {time.monotonic() - start:.3g}s ({type(exc).__name__})",
+                provider=request.provider,
+                elapsed=time.monotonic() - start,
+            ) from None
+        except self._connection_errors as exc:
+            raise ProviderConnectionError(
+                f"connection failed ({type(exc).__name__})",
+                provider=request.provider,
+                elapsed=time.monotonic() - start,
+            ) from None
+        except self._request_errors as exc:
+            raise ProviderConnectionError(
+                f"request failed ({type(exc).__name__})", provider=request.provider
+            ) from None
+        except self._yfinance_errors as exc:
+            raise ProviderError(
+                f"yfinance failed ({type(exc).__name__})", provider=request.provider
+            ) from None
+        body = bytes(raw.content)
+        # YfData reads the whole body before returning (it cannot stream), so the cap is checked
+        # after the fact: it cannot save memory here, but it keeps an oversized body from
+        # reaching the parsers and snapshots, as with every other transport.
+        if len(body) > max_bytes:
+            raise ProviderResponseTooLarge(
+                f"response body over {max_bytes} bytes", provider=request.provider
+            )
+        return Response(
+            status=int(raw.status_code),
+            body=body,
+            headers={str(k): str(v) for k, v in raw.headers.items() if v is not None},
+            url=request.public_url(),
+            elapsed_s=time.monotonic() - start,
+        )
+
+
+def _library_errors() -> tuple[_Errors, _Errors, _Errors]:
+    """Timeout, connection and other request errors of both backends yfinance may use."""
+    timeouts: _Errors = (requests.Timeout, TimeoutError)
+    connection: _Errors = (
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        ConnectionError,
+    )
+    other: _Errors = (requests.RequestException, OSError)
+    try:
+        # yfinance falls back to requests when curl_cffi is not installed.
+        from curl_cffi import CurlError  # noqa: PLC0415
+        from curl_cffi.requests import exceptions as curl  # noqa: PLC0415
+    except ImportError:
+        return timeouts, connection, other
+    return (
+        (*timeouts, curl.Timeout),
+        (*connection, curl.ConnectionError, curl.ChunkedEncodingError),
+        (*other, curl.RequestException, CurlError),
+    )

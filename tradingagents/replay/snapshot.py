@@ -1,0 +1,148 @@
+"""Snapshots: a directory of raw API responses for one trade date, described by a manifest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlencode, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tradingagents.config import problems_from_validation
+from tradingagents.errors import SnapshotError
+from tradingagents.providers.http import Request
+
+MANIFEST = "manifest.json"
+
+
+class SnapshotEntry(BaseModel):
+    """One recorded (or generated) response: the request it answers and the file holding it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: str
+    # Request path and public query parameters; the host is not part of the key, so a snapshot
+    # serves a client whatever base URL it is configured with.
+    path: str
+    params: dict[str, str] = Field(default_factory=dict)
+    file: str
+    status: int = 200
+    content_type: str = "application/json"
+    latency_s: float = Field(default=0.0, ge=0)
+    origin: Literal["recorded", "generated"]
+    description: str = ""
+
+    @property
+    def key(self) -> str:
+        return request_key(self.provider, self.path, self.params)
+
+
+class Manifest(BaseModel):
+    """``manifest.json``: what the snapshot is, for which date, and every response in it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: Literal[1] = 1
+    trade_date: date
+    kind: Literal["recorded", "generated"]
+    created_by: str
+    notes: str = ""
+    responses: tuple[SnapshotEntry, ...]
+
+
+def request_key(provider: str, path: str, params: Mapping[str, str]) -> str:
+    query = urlencode(sorted(params.items()))
+    return f"{provider} {path}?{query}" if query else f"{provider} {path}"
+
+
+def key_for(request: Request) -> str:
+    return request_key(request.provider, urlsplit(request.url).path, dict(request.params))
+
+
+class Snapshot:
+    """A loaded, validated snapshot. Response bodies are read from disk on demand."""
+
+    def __init__(self, root: Path, manifest: Manifest) -> None:
+        self.root = root
+        self.manifest = manifest
+        self._index = {entry.key: entry for entry in manifest.responses}
+
+    @property
+    def trade_date(self) -> date:
+        return self.manifest.trade_date
+
+    def entry_for(self, request: Request) -> SnapshotEntry | None:
+        return self._index.get(key_for(request))
+
+    def providers(self) -> frozenset[str]:
+        return frozenset(entry.provider for entry in self.manifest.responses)
+
+    def body(self, entry: SnapshotEntry) -> bytes:
+        path = self.root / entry.file
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise SnapshotError(
+                f"snapshot {self.root}: cannot read {entry.file}: {exc.strerror}"
+            ) from None
+
+
+def load_snapshot(root: str | Path) -> Snapshot:
+    """Load and validate ``root/manifest.json``; every referenced file must exist inside ``root``.
+
+    Raises :class:`SnapshotError` naming the snapshot, the file and what is wrong.
+    """
+    root = Path(root)
+    manifest_path = root / MANIFEST
+    try:
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(
+            f"snapshot {root}: no {MANIFEST} (is this a snapshot directory?)"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SnapshotError(f"snapshot {root}: {MANIFEST} is not valid JSON: {exc}") from None
+    try:
+        manifest = Manifest.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(str(p) for p in problems_from_validation(exc, ()))
+        raise SnapshotError(f"snapshot {root}: invalid {MANIFEST}: {problems}") from None
+    resolved = root.resolve()
+    seen: set[str] = set()
+    for i, entry in enumerate(manifest.responses):
+        target = (root / entry.file).resolve()
+        if not target.is_relative_to(resolved):
+            raise SnapshotError(
+                f"snapshot {root}: responses.{i}.file {entry.file!r} leaves the snapshot"
+            )
+        if not target.is_file():
+            raise SnapshotError(
+                f"snapshot {root}: responses.{i}.file {entry.file!r} does not exist"
+            )
+        if entry.key in seen:
+            raise SnapshotError(f"snapshot {root}: responses.{i} repeats the request {entry.key!r}")
+        seen.add(entry.key)
+    return Snapshot(root, manifest)
+
+
+def sample_snapshot_path() -> Path:
+    """The generated sample snapshot that ships with the package (the offline default)."""
+    return Path(str(resources.files("tradingagents.replay") / "sample"))
+
+
+def write_manifest(root: Path, manifest: Manifest) -> None:
+    data = manifest.model_dump(mode="json")
+    (root / MANIFEST).write_text(
+        json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8"
+    )
+
+
+def entries_by_provider(entries: Iterable[SnapshotEntry]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.provider] = counts.get(entry.provider, 0) + 1
+    return counts

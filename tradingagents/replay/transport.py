@@ -1,0 +1,110 @@
+"""Transports for replay and recording: serve a snapshot offline, or tee live responses into one."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tradingagents.errors import ProviderError, ProviderResponseTooLarge, ProviderTimeout
+from tradingagents.providers.http import Request, Response, Transport
+from tradingagents.replay.snapshot import Snapshot, SnapshotEntry, key_for
+
+
+class SnapshotMiss(ProviderError):
+    """The snapshot holds no response for this request (it was never recorded)."""
+
+
+class ReplayTransport:
+    """Serves each request from a snapshot, through the same client and parsing code as live.
+
+    With ``replay_latency`` it waits the recorded latency first (never longer than the request's
+    timeout, which is the scanner's remaining time: a response slower than that is a timeout,
+    as it would be live).
+    """
+
+    def __init__(self, snapshot: Snapshot, *, replay_latency: bool = False) -> None:
+        self.snapshot = snapshot
+        self.replay_latency = replay_latency
+
+    def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
+        entry = self.snapshot.entry_for(request)
+        if entry is None:
+            raise SnapshotMiss(
+                f"no recorded response for {key_for(request)} in snapshot {self.snapshot.root}",
+                provider=request.provider,
+            )
+        if self.replay_latency and entry.latency_s > 0:
+            time.sleep(min(entry.latency_s, max(timeout, 0.0)))
+            if entry.latency_s > timeout:
+                raise ProviderTimeout(
+                    f"recorded latency {entry.latency_s:.3g}s exceeds the {timeout:.3g}s left",
+                    provider=request.provider,
+                )
+        body = self.snapshot.body(entry)
+        if len(body) > max_bytes:
+            raise ProviderResponseTooLarge(
+                f"response body over {max_bytes} bytes", provider=request.provider
+            )
+        return Response(
+            status=entry.status,
+            body=body,
+            headers={"Content-Type": entry.content_type},
+            url=request.public_url(),
+            elapsed_s=entry.latency_s,
+        )
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_name_for(request: Request, content_type: str) -> str:
+    """A stable, readable file name for a response: provider/path-words[-hash].ext."""
+    path = urlsplit(request.url).path.strip("/")
+    words = _UNSAFE.sub("_", path)[-80:] or "root"
+    digest = hashlib.sha256(key_for(request).encode()).hexdigest()[:10]
+    ext = ".xml" if "xml" in content_type or path.endswith(".xml") else ".json"
+    return f"{request.provider}/{words}-{digest}{ext}"
+
+
+class RecordingTransport:
+    """Wraps a live transport and writes every successful response into a snapshot directory.
+
+    Only public parameters reach the file names and the manifest: ``Request.secret_params``
+    (API keys) are sent upstream but never recorded.
+    """
+
+    def __init__(self, inner: Transport, root: Path) -> None:
+        self.inner = inner
+        self.root = root
+        self.entries: list[SnapshotEntry] = []
+        self._lock = threading.Lock()
+
+    def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
+        response = self.inner.send(request, timeout=timeout, max_bytes=max_bytes)
+        if response.status >= 400:
+            return response
+        content_type = response.header("Content-Type") or "application/json"
+        name = file_name_for(request, content_type)
+        entry = SnapshotEntry(
+            provider=request.provider,
+            path=urlsplit(request.url).path,
+            params=dict(request.params),
+            file=name,
+            status=response.status,
+            content_type=content_type.split(";")[0].strip(),
+            latency_s=round(response.elapsed_s, 3),
+            origin="recorded",
+            description=f"GET {request.public_url()}",
+        )
+        target = self.root / name
+        with self._lock:
+            if any(e.key == entry.key for e in self.entries):
+                return response
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(response.body)
+            self.entries.append(entry)
+        return response

@@ -1,0 +1,114 @@
+"""earnings_calendar: companies reporting earnings soon; the nearer, the higher the priority.
+
+Signal: an earnings date within ``days_ahead`` calendar days of the trade date (inclusive),
+for companies above ``min_market_cap`` where the calendar gives one.
+Data: Nasdaq earnings calendar (one call per weekday in the window); Finnhub's calendar too
+when FINNHUB_API_KEY is set (one call for the window). The earliest date per symbol wins.
+Cost: up to ``days_ahead`` + 1 Nasdaq calls (+1 Finnhub call).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+
+from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
+from tradingagents.errors import ProviderError
+from tradingagents.providers.earnings import EarningsEvent
+from tradingagents.scanners.history import services_of
+
+
+class EarningsCalendarParams(ScannerParams):
+    days_ahead: int = Field(default=5, ge=0, le=30)
+    min_market_cap: float = Field(default=1_000_000_000, ge=0)
+
+
+def priority_for(days_until: int) -> Priority:
+    if days_until <= 0:
+        return Priority.CRITICAL
+    if days_until == 1:
+        return Priority.HIGH
+    if days_until <= 3:
+        return Priority.MEDIUM
+    return Priority.LOW
+
+
+class EarningsCalendar(Scanner):
+    name = "earnings_calendar"
+    pipeline = "events"
+    Params = EarningsCalendarParams
+
+    def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
+        params = self.params(ctx)
+        assert isinstance(params, EarningsCalendarParams)
+        hub = services_of(ctx).providers
+        start = ctx.trade_date
+        end = start + timedelta(days=params.days_ahead)
+        events: list[EarningsEvent] = []
+        failures: list[str] = []
+        sources = 0
+        if hub.available("nasdaq"):
+            day = start
+            while day <= end:
+                if day.weekday() < 5:  # Nasdaq lists no earnings on weekends
+                    ctx.raise_if_cancelled()
+                    try:
+                        events += hub.nasdaq.earnings(ctx, day)
+                        sources += 1
+                    except ProviderError as exc:
+                        failures.append(f"nasdaq {day}: {exc}")
+                day += timedelta(days=1)
+        if hub.available("finnhub"):
+            try:
+                events += hub.finnhub.earnings(ctx, start=start, end=end)
+                sources += 1
+            except ProviderError as exc:
+                failures.append(f"finnhub: {exc}")
+        if sources == 0:
+            reason = "; ".join(failures) or hub.unavailable_reason("nasdaq") or "no calendar"
+            raise ProviderError(f"no earnings calendar could be read: {reason}")
+        earliest: dict[str, EarningsEvent] = {}
+        for event in events:
+            if not start <= event.date <= end:
+                continue
+            known = earliest.get(event.symbol)
+            if known is None or event.date < known.date:
+                # Keep what Nasdaq knows (market cap, estimates) when Finnhub has the same date.
+                earliest[event.symbol] = event if known is None else _richer(event, known)
+        chosen = [
+            e
+            for e in earliest.values()
+            if e.market_cap is None or e.market_cap >= params.min_market_cap
+        ]
+        chosen.sort(key=lambda e: (e.date, -(e.market_cap or 0.0), e.symbol))
+        out: list[Candidate | dict[str, Any]] = []
+        for event in chosen:
+            days = (event.date - start).days
+            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+            timing = {"pre-market": " before the open", "after-hours": " after the close"}
+            eps = (
+                f", EPS forecast {event.eps_forecast:+.2f}"
+                if event.eps_forecast is not None
+                else ""
+            )
+            out.append(
+                {
+                    "ticker": event.symbol,
+                    "priority": priority_for(days),
+                    "context": f"reports earnings {when} ({event.date}{timing.get(event.time, '')})"
+                    f"{eps}",
+                    "earnings_date": event.date.isoformat(),
+                    "earnings_time": event.time,
+                    "days_until": days,
+                    "eps_forecast": event.eps_forecast,
+                    "market_cap": event.market_cap,
+                    "calendar_source": event.source,
+                }
+            )
+        return out
+
+
+def _richer(new: EarningsEvent, old: EarningsEvent) -> EarningsEvent:
+    return new if new.source == "nasdaq" else old

@@ -1,0 +1,104 @@
+"""Daily price history of the universe, loaded once per run for every OHLCV scanner."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from tradingagents.discovery.context import ScanContext
+from tradingagents.errors import ProviderError
+from tradingagents.services import RunServices
+
+# 400 calendar days hold the ~260 sessions a 200-day average needs, with room for holidays.
+LOOKBACK_DAYS = 400
+
+
+@dataclass(frozen=True)
+class HistorySet:
+    """Bars per symbol, cut at the trade date (no look-ahead), and why any symbol is missing."""
+
+    bars: Mapping[str, pd.DataFrame]
+    errors: Mapping[str, str]
+
+
+def services_of(ctx: ScanContext) -> RunServices:
+    services = ctx.services
+    if not isinstance(services, RunServices):
+        raise TypeError("this scanner needs ctx.services (run it through DiscoveryGraph)")
+    return services
+
+
+def load_history(ctx: ScanContext, symbols: Sequence[str]) -> HistorySet:
+    """The universe's daily bars up to ``ctx.trade_date``, shared by all scanners of the run."""
+    services = services_of(ctx)
+    key = f"history:{ctx.trade_date}:{','.join(symbols)}"
+    return services.shared(key, ctx, lambda c: _load(c, services, tuple(symbols)))
+
+
+def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> HistorySet:
+    yahoo = services.providers.yahoo
+    end = ctx.trade_date
+    start = end - timedelta(days=LOOKBACK_DAYS)
+    bars: dict[str, pd.DataFrame] = {}
+    errors: dict[str, str] = {}
+    for symbol in symbols:
+        ctx.raise_if_cancelled()
+        cache = _cache_file(services, symbol, start, end)
+        frame = _read_cache(cache) if cache is not None else None
+        if frame is None:
+            try:
+                frame = yahoo.chart(ctx, symbol, start=start, end=end).bars
+            except ProviderError as exc:
+                errors[symbol] = f"{type(exc).__name__}: {exc}"
+                continue
+            if cache is not None:
+                _write_cache(cache, frame)
+        bars[symbol] = cut_at(frame, end)
+    return HistorySet(bars, errors)
+
+
+def cut_at(frame: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Bars on or before ``day``: whatever the source sends, nothing after the trade date leaks."""
+    return frame.loc[frame.index <= pd.Timestamp(day)]
+
+
+def _cache_file(services: RunServices, symbol: str, start: date, end: date) -> Path | None:
+    # Only live data is cached: a replay snapshot already is a local, immutable copy.
+    if not services.providers.is_live:
+        return None
+    return (
+        services.cache_dir / "history" / symbol / f"{start.isoformat()}_{end.isoformat()}.parquet"
+    )
+
+
+def _read_cache(path: Path) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError):  # a corrupt cache file is a miss, not an error
+        return None
+
+
+def _write_cache(path: Path, frame: pd.DataFrame) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a crash never leaves a half-written file that later reads as data.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def universe_of(ctx: ScanContext) -> tuple[str, ...]:
+    """The symbols of the run's universe (``discovery.universe``)."""
+    return services_of(ctx).universe

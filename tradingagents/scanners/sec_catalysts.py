@@ -1,0 +1,79 @@
+"""sec_catalysts: recent 8-K filings that report material events.
+
+Signal: an 8-K filed in the ``lookback_days`` up to the trade date with at least one material
+item (agreements, acquisitions, bankruptcy, results, leadership changes, non-reliance...);
+the most serious item sets the priority. Exhibit-only filings (item 9.01) are ignored.
+Data: EDGAR full-text search (forms=8-K, the date window); tickers from EDGAR's own names.
+Cost: 1 EDGAR call.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+
+from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
+from tradingagents.scanners.history import services_of
+
+MATERIAL_ITEMS: dict[str, tuple[str, Priority]] = {
+    "1.01": ("entry into a material agreement", Priority.HIGH),
+    "1.02": ("termination of a material agreement", Priority.MEDIUM),
+    "1.03": ("bankruptcy or receivership", Priority.CRITICAL),
+    "2.01": ("completed acquisition or disposition", Priority.HIGH),
+    "2.02": ("results of operations", Priority.MEDIUM),
+    "2.05": ("exit or restructuring costs", Priority.MEDIUM),
+    "2.06": ("material impairment", Priority.MEDIUM),
+    "3.01": ("delisting notice", Priority.HIGH),
+    "4.01": ("auditor change", Priority.MEDIUM),
+    "4.02": ("non-reliance on financial statements", Priority.CRITICAL),
+    "5.01": ("change in control", Priority.HIGH),
+    "5.02": ("officer or director change", Priority.MEDIUM),
+    "7.01": ("Regulation FD disclosure", Priority.LOW),
+    "8.01": ("other events", Priority.LOW),
+}
+
+
+class SecCatalystsParams(ScannerParams):
+    lookback_days: int = Field(default=2, ge=0, le=30)
+
+
+class SecCatalysts(Scanner):
+    name = "sec_catalysts"
+    pipeline = "news"
+    Params = SecCatalystsParams
+
+    def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
+        params = self.params(ctx)
+        assert isinstance(params, SecCatalystsParams)
+        edgar = services_of(ctx).providers.sec_edgar
+        start = ctx.trade_date - timedelta(days=params.lookback_days)
+        result = edgar.full_text_search(ctx, forms="8-K", start=start, end=ctx.trade_date)
+        found: dict[str, dict[str, Any]] = {}
+        for hit in result.hits:
+            if not hit.form.startswith("8-K") or not start <= hit.file_date <= ctx.trade_date:
+                continue
+            material = [i for i in hit.items if i in MATERIAL_ITEMS]
+            if not material:
+                continue
+            top = max((MATERIAL_ITEMS[i][1] for i in material), key=lambda p: p.rank)
+            described = "; ".join(f"{i} {MATERIAL_ITEMS[i][0]}" for i in material)
+            for ticker in hit.tickers:
+                entry = found.get(ticker)
+                if entry is None:
+                    found[ticker] = {
+                        "ticker": ticker,
+                        "priority": top,
+                        "context": f"8-K filed {hit.file_date}: {described}",
+                        "filings": [hit.accession],
+                        "items": sorted(material),
+                    }
+                elif hit.accession not in entry["filings"]:
+                    entry["filings"].append(hit.accession)
+                    entry["items"] = sorted(set(entry["items"]) | set(material))
+                    if top.rank > entry["priority"].rank:
+                        entry["priority"] = top
+                    entry["context"] += f" | 8-K filed {hit.file_date}: {described}"
+        ordered = sorted(found.values(), key=lambda e: (-e["priority"].rank, e["ticker"]))
+        return list(ordered)

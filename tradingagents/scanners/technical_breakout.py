@@ -1,0 +1,59 @@
+"""technical_breakout: a close above the prior 20-day high on heavy volume.
+
+Signal: close > highest high of the ``window`` sessions before the trade date, with volume at
+least ``min_volume_ratio`` x the 20-day average.
+Data: Yahoo daily chart of the universe (shared load, cut at the trade date).
+Cost: 0 calls of its own; the shared history costs 1 chart call per universe symbol per run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
+from tradingagents.scanners.history import load_history, universe_of
+from tradingagents.scanners.indicators import volume_ratio
+
+
+class TechnicalBreakoutParams(ScannerParams):
+    window: int = Field(default=20, ge=2)
+    min_volume_ratio: float = Field(default=1.5, gt=0)
+    high_volume_ratio: float = Field(default=2.5, gt=0)
+
+
+class TechnicalBreakout(Scanner):
+    name = "technical_breakout"
+    pipeline = "momentum"
+    Params = TechnicalBreakoutParams
+
+    def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
+        params = self.params(ctx)
+        assert isinstance(params, TechnicalBreakoutParams)
+        history = load_history(ctx, universe_of(ctx))
+        found = []
+        for symbol, bars in history.bars.items():
+            if len(bars) < params.window + 1:
+                continue
+            prior_high = float(bars["high"].iloc[-params.window - 1 : -1].max())
+            close = float(bars["close"].iloc[-1])
+            ratio = volume_ratio(bars["volume"], params.window)
+            if ratio is None or close <= prior_high or ratio < params.min_volume_ratio:
+                continue
+            found.append((ratio, symbol, close, prior_high, float(bars["volume"].iloc[-1])))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return [
+            {
+                "ticker": symbol,
+                "priority": Priority.HIGH if ratio >= params.high_volume_ratio else Priority.MEDIUM,
+                "context": f"closed ${close:.2f} above the {params.window}-day high "
+                f"${prior_high:.2f} on {ratio:.1f}x volume",
+                "price": close,
+                "volume": volume,
+                "breakout_level": round(prior_high, 4),
+                "volume_ratio": round(ratio, 4),
+                "score": round((close / prior_high - 1) * 100 + ratio, 4),
+            }
+            for ratio, symbol, close, prior_high, volume in found
+        ]

@@ -1,0 +1,58 @@
+"""volume_accumulation: heavy volume on a quiet price, a footprint of accumulation.
+
+Signal: the trade date's volume is at least ``min_volume_ratio`` x its 20-day average while the
+close moved less than ``max_move_pct``.
+Data: Yahoo daily chart of the universe (shared load, cut at the trade date).
+Cost: 0 calls of its own; the shared history costs 1 chart call per universe symbol per run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
+from tradingagents.scanners.history import load_history, universe_of
+from tradingagents.scanners.indicators import pct_change_last, volume_ratio
+
+
+class VolumeAccumulationParams(ScannerParams):
+    window: int = Field(default=20, ge=2)
+    min_volume_ratio: float = Field(default=2.0, gt=0)
+    high_volume_ratio: float = Field(default=3.0, gt=0)
+    max_move_pct: float = Field(default=2.0, ge=0)
+
+
+class VolumeAccumulation(Scanner):
+    name = "volume_accumulation"
+    pipeline = "momentum"
+    Params = VolumeAccumulationParams
+
+    def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
+        params = self.params(ctx)
+        assert isinstance(params, VolumeAccumulationParams)
+        history = load_history(ctx, universe_of(ctx))
+        found = []
+        for symbol, bars in history.bars.items():
+            ratio = volume_ratio(bars["volume"], params.window)
+            move = pct_change_last(bars["close"])
+            if ratio is None or move is None:
+                continue
+            if ratio >= params.min_volume_ratio and abs(move) <= params.max_move_pct:
+                found.append((ratio, symbol, move, float(bars["close"].iloc[-1]), bars))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return [
+            {
+                "ticker": symbol,
+                "priority": Priority.HIGH if ratio >= params.high_volume_ratio else Priority.MEDIUM,
+                "context": f"volume {ratio:.1f}x its {params.window}-day average with the close "
+                f"{move:+.1f}%",
+                "price": close,
+                "volume": float(bars["volume"].iloc[-1]),
+                "volume_ratio": round(ratio, 4),
+                "change_pct": round(move, 4),
+                "score": round(ratio, 4),
+            }
+            for ratio, symbol, move, close, bars in found
+        ]

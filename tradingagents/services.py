@@ -1,0 +1,106 @@
+"""RunServices: what one discovery run shares among its scanners (clients, once-only loads)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tradingagents.discovery.context import ScanContext
+from tradingagents.errors import ScannerSkipped, ScannerTimeout, SharedLoadError, SnapshotError
+from tradingagents.providers.hub import ProviderHub
+
+T = TypeVar("T")
+CACHE_ENV = "TRADINGAGENTS_CACHE_DIR"
+
+
+class _Once:
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class RunServices:
+    """Created per run by the discover node and handed to scanners as ``ctx.services``.
+
+    ``shared(key, ctx, load)`` runs ``load`` once per run however many scanners (threads) ask,
+    the others waiting, each within its own deadline, for that one result.
+    """
+
+    def __init__(
+        self,
+        providers: ProviderHub,
+        *,
+        trade_date: date,
+        cache_dir: Path,
+        universe: tuple[str, ...] = (),
+    ) -> None:
+        self._providers = providers
+        self.trade_date = trade_date
+        self.universe = universe
+        self.cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._once: dict[str, _Once] = {}
+
+    @property
+    def providers(self) -> ProviderHub:
+        """The run's provider clients; refused when a snapshot is for another trade date."""
+        snapshot = self._providers.snapshot
+        if snapshot is not None and snapshot.trade_date != self.trade_date:
+            raise SnapshotError(
+                f"snapshot {snapshot.root} holds responses for {snapshot.trade_date}, "
+                f"but this run is for {self.trade_date}"
+            )
+        return self._providers
+
+    def shared(self, key: str, ctx: ScanContext, load: Callable[[ScanContext], T]) -> T:
+        with self._lock:
+            once = self._once.get(key)
+            owner = once is None
+            if once is None:
+                once = self._once[key] = _Once()
+        if owner:
+            try:
+                once.value = load(ctx)
+            except BaseException as exc:
+                once.error = exc
+                raise
+            finally:
+                once.done.set()
+            return once.value  # type: ignore[no-any-return]
+        if not once.done.wait(ctx.remaining()):
+            raise ScannerTimeout(f"deadline passed waiting for the shared load {key!r}")
+        if isinstance(once.error, ScannerSkipped):
+            raise ScannerSkipped(str(once.error))
+        if once.error is not None:
+            raise SharedLoadError(
+                f"shared load {key!r} failed: {type(once.error).__name__}: {once.error}"
+            ) from once.error
+        return once.value  # type: ignore[no-any-return]
+
+    def require_current(self, ctx: ScanContext, what: str) -> None:
+        """Skip live scanners whose data only exists "as of now" when the run is for another day.
+
+        Screeners, option chains and hot posts cannot be asked about a past date; replaying a
+        snapshot recorded on the trade date is point-in-time by construction.
+        """
+        if self._providers.is_live and ctx.trade_date != date.today():
+            raise ScannerSkipped(
+                f"{what} is only available for today in live mode; "
+                f"replay a snapshot recorded on {ctx.trade_date} instead"
+            )
+
+
+def default_cache_dir(configured: str | None) -> Path:
+    if configured:
+        return Path(configured).expanduser()
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "tradingagents"
