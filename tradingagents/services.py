@@ -40,10 +40,12 @@ class RunServices:
         trade_date: date,
         cache_dir: Path,
         universe: tuple[str, ...] = (),
+        today: Callable[[], date] = date.today,
     ) -> None:
         self._providers = providers
         self.trade_date = trade_date
         self.universe = universe
+        self.today = today
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
         self._once: dict[str, _Once] = {}
@@ -90,7 +92,7 @@ class RunServices:
         Screeners, option chains and hot posts cannot be asked about a past date; replaying a
         snapshot recorded on the trade date is point-in-time by construction.
         """
-        if self._providers.is_live and ctx.trade_date != date.today():
+        if self._providers.is_live and ctx.trade_date != self.today():
             raise ScannerSkipped(
                 f"{what} is only available for today in live mode; "
                 f"replay a snapshot recorded on {ctx.trade_date} instead"

@@ -478,7 +478,8 @@ def describe(record: Mapping[str, Any]) -> str:
         if record["truncated"]:
             extra.append(f"{record['truncated']} over limit")
         suffix = f" ({', '.join(extra)})" if extra else ""
-        return f"✓ {name}: {record['candidates']} candidates{suffix}"
+        count = record["candidates"]
+        return f"✓ {name}: {count} candidate{'' if count == 1 else 's'}{suffix}"
     if status == "timeout":
         error = record["error"] or {}
         if error.get("type") == ScannerTimeout.__name__:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from datetime import date
 from importlib import metadata
@@ -121,8 +121,10 @@ class DiscoveryGraph:
         checkpointer: Checkpointer = None,
         registry: Registry | None = None,
         providers: ProviderHub | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.config = load_config(config)
+        self.today = today
         self.providers = providers or ProviderHub(self.config)
         cache_dir = default_cache_dir(self.config.cache_dir)
         if scanners is None:
@@ -133,7 +135,11 @@ class DiscoveryGraph:
 
         def services(day: date) -> RunServices:
             return RunServices(
-                self.providers, trade_date=day, cache_dir=cache_dir, universe=self.config.universe
+                self.providers,
+                trade_date=day,
+                cache_dir=cache_dir,
+                universe=self.config.universe,
+                today=today,
             )
 
         discover, filter_, rank = build_nodes(self.config, self.jobs, executor, services)
@@ -167,6 +173,6 @@ class DiscoveryGraph:
         elif self.providers.snapshot is not None:
             day = self.providers.snapshot.trade_date
         else:
-            day = date.today()
+            day = self.today()
         inputs = cast(DiscoveryState, {**(state or {}), "trade_date": day.isoformat()})
         return dict(self.graph.invoke(inputs, config=config))

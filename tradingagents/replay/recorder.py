@@ -1,0 +1,63 @@
+"""Record today's live responses of the enabled scanners into a snapshot directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tradingagents.config import deep_merge, load_config
+from tradingagents.errors import SnapshotError
+from tradingagents.providers.http import Transport
+from tradingagents.replay.snapshot import MANIFEST, Manifest, write_manifest
+from tradingagents.replay.transport import RecordingTransport
+
+
+def record_snapshot(
+    root: str | Path,
+    *,
+    config: Mapping[str, Any] | None = None,
+    trade_date: date | None = None,
+    environ: Mapping[str, str] | None = None,
+    today: Callable[[], date] = date.today,
+) -> tuple[Manifest, dict[str, Any]]:
+    """Run discovery live and write every successful response, plus a manifest, under ``root``.
+
+    ``root`` must not already hold a snapshot. Returns the manifest and the run's final state.
+    Scanners run one at a time, so the recorded latencies are those of single requests.
+    API keys are sent but never written: only public query parameters reach the snapshot.
+    """
+    # Imported here: the hub and the graph import this package (it serves their snapshots).
+    from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
+    from tradingagents.providers.hub import ProviderHub  # noqa: PLC0415
+
+    root = Path(root)
+    if (root / MANIFEST).exists():
+        raise SnapshotError(f"{root} already holds a snapshot; record into a new directory")
+    root.mkdir(parents=True, exist_ok=True)
+    live = deep_merge(
+        dict(config or {}),
+        {"discovery": {"source": {"mode": "live"}, "scanner_execution": {"concurrent": False}}},
+    )
+    settings = load_config(live)
+    recorders: list[RecordingTransport] = []
+
+    def wrap(transport: Transport) -> Transport:
+        recorder = RecordingTransport(transport, root)
+        recorders.append(recorder)
+        return recorder
+
+    hub = ProviderHub(settings, environ=environ, wrap=wrap)
+    day = trade_date or today()
+    state = DiscoveryGraph(settings, providers=hub, today=today).run(day)
+    entries = [entry for recorder in recorders for entry in recorder.entries]
+    manifest = Manifest(
+        trade_date=day,
+        kind="recorded",
+        created_by="tradingagents.replay.recorder",
+        notes=f"recorded live on {today()} by {len(state['scanner_runs'])} scanners",
+        responses=tuple(entries),
+    )
+    write_manifest(root, manifest)
+    return manifest, state
