@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from tradingagents.errors import CandidateError
 
@@ -55,6 +55,17 @@ def normalize_ticker(raw: object) -> str:
 RESERVED_FIELDS = frozenset({"contexts", "sources", "by_source", "rank", "score_breakdown"})
 
 
+def _ticker_field(value: object) -> str:
+    try:
+        return normalize_ticker(value)
+    except CandidateError as exc:
+        raise ValueError(str(exc)) from None
+
+
+#: A pydantic field type for tickers: normalised on validation, invalid spellings rejected.
+Ticker = Annotated[str, BeforeValidator(_ticker_field)]
+
+
 class Candidate(BaseModel):
     """One ticker a scanner proposes for analysis.
 
@@ -64,18 +75,10 @@ class Candidate(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    ticker: str
+    ticker: Ticker
     context: str = Field(min_length=1)
     priority: Priority
     source: str | None = None
-
-    @field_validator("ticker", mode="before")
-    @classmethod
-    def _normalise(cls, value: object) -> str:
-        try:
-            return normalize_ticker(value)
-        except CandidateError as exc:
-            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _no_reserved_extras(self) -> Candidate:

@@ -109,7 +109,9 @@ class DiscoveryGraph:
     ``scanners`` are classes or instances in registration order; ``None`` loads the
     ``tradingagents.scanners`` entry points. ``executor`` replaces the engine's own daemon
     pool with any in-process ``concurrent.futures.Executor``; ``checkpointer`` is passed to
-    ``compile``. ``graph`` works on its own or as a subgraph of a bigger trading graph.
+    ``compile``. ``providers`` replaces the :class:`ProviderHub` built from config (to inject
+    transports); ``today`` is the clock for "today" (live-only data, the default date).
+    ``graph`` works on its own or as a subgraph of a bigger trading graph.
     """
 
     def __init__(

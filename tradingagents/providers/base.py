@@ -127,3 +127,31 @@ class ProviderClient:
         if status in (401, 403):
             raise ProviderAuthError(message, status=status, provider=self.provider)
         raise ProviderHTTPError(message, status=status, provider=self.provider)
+
+
+class KeyedProviderClient(ProviderClient):
+    """A client whose API key travels as the secret query parameter ``key_param``.
+
+    The key reaches the server but never a log, cache key or snapshot (see ``Request``).
+    """
+
+    key_param: ClassVar[str]
+    display_name: ClassVar[str]
+    DEFAULT_BASE_URL: ClassVar[str]
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise ValueError(f"{self.display_name} needs an API key")
+        super().__init__(
+            transport,
+            base_url=base_url or self.DEFAULT_BASE_URL,
+            secret_params={self.key_param: api_key.strip()},
+            max_bytes=max_bytes,
+        )

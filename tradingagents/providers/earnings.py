@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from tradingagents.discovery.candidate import normalize_ticker
-from tradingagents.errors import CandidateError
+from tradingagents.discovery.candidate import Ticker
 
 EarningsTime = Literal["pre-market", "after-hours", "not-supplied"]
 EarningsSource = Literal["nasdaq", "finnhub"]
@@ -19,7 +18,7 @@ class EarningsEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    symbol: str
+    symbol: Ticker
     name: str | None
     date: datetime.date
     time: EarningsTime
@@ -30,12 +29,3 @@ class EarningsEvent(BaseModel):
     last_year_report_date: datetime.date | None
     last_year_eps: float | None
     source: EarningsSource
-
-    @field_validator("symbol", mode="before")
-    @classmethod
-    def _normalise(cls, value: object) -> str:
-        # Events are matched against candidates by ticker, so both must spell it the same way.
-        try:
-            return normalize_ticker(value)
-        except CandidateError as exc:
-            raise ValueError(str(exc)) from None

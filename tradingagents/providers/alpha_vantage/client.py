@@ -12,34 +12,18 @@ from tradingagents.providers.alpha_vantage.parse import (
     parse_top_movers,
     raise_for_api_message,
 )
-from tradingagents.providers.base import ProviderClient
-from tradingagents.providers.http import DEFAULT_MAX_BYTES, Response, Transport
+from tradingagents.providers.base import KeyedProviderClient
+from tradingagents.providers.http import Response
 from tradingagents.providers.parsing import load_json
 
 
-class AlphaVantageClient(ProviderClient):
+class AlphaVantageClient(KeyedProviderClient):
     """Alpha Vantage's daily top gainers, losers and most actively traded US tickers."""
 
     provider: ClassVar[str] = PROVIDER
+    display_name: ClassVar[str] = "Alpha Vantage"
+    key_param: ClassVar[str] = "apikey"
     DEFAULT_BASE_URL: ClassVar[str] = "https://www.alphavantage.co"
-
-    def __init__(
-        self,
-        transport: Transport,
-        *,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-    ) -> None:
-        if not api_key or not api_key.strip():
-            raise ValueError("Alpha Vantage needs an API key")
-        # A secret parameter reaches the server but never a log, cache key or snapshot.
-        super().__init__(
-            transport,
-            base_url=base_url,
-            secret_params={"apikey": api_key.strip()},
-            max_bytes=max_bytes,
-        )
 
     def raise_for_status(self, response: Response) -> None:
         """Also map the errors Alpha Vantage sends with HTTP 200 (quota notes, bad requests).

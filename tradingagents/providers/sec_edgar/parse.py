@@ -11,9 +11,9 @@ from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from tradingagents.discovery.candidate import normalize_ticker
+from tradingagents.discovery.candidate import Ticker, normalize_ticker
 from tradingagents.errors import CandidateError, ProviderParseError
 from tradingagents.providers.parsing import dig, display_number, load_json
 
@@ -99,16 +99,8 @@ class CompanyTicker(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     cik: int
-    ticker: str
+    ticker: Ticker
     title: str
-
-    @field_validator("ticker", mode="before")
-    @classmethod
-    def _normalise(cls, value: object) -> str:
-        try:
-            return normalize_ticker(value)
-        except CandidateError as exc:
-            raise ValueError(str(exc)) from None
 
 
 class TickerUniverse:
