@@ -67,6 +67,7 @@ class ScanContext:
         "_scanner",
         "_secrets",
         "_trade_date",
+        "breaker_state",
         "cancelled",
         "logger",
         "services",
@@ -97,6 +98,8 @@ class ScanContext:
         #: The run's shared services (provider clients, shared loads); see
         #: :class:`tradingagents.services.RunServices`. None when a scanner runs without them.
         self.services = services
+        #: The scanner's circuit-breaker state when it started (live mode), for the tool logs.
+        self.breaker_state: str | None = None
 
     @property
     def scanner(self) -> str:
@@ -135,6 +138,7 @@ class ScanContext:
         error: BaseException | str | None = None,
         *,
         duration_s: float | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> None:
         """Record one tool call; it appears exactly once in the graph state's ``tool_logs``.
 
@@ -153,6 +157,9 @@ class ScanContext:
             "duration_s": None if duration_s is None else round(duration_s, 6),
             "error": redact(error_text, self._secrets),
         }
+        if details:
+            # attempts, seconds waited for rate limits and backoff, cache use, breaker state
+            entry.update(redact(dict(details), self._secrets))
         with self._lock:
             if self._closed:
                 self.logger.debug("dropped tool call %r logged after the deadline", tool)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
@@ -16,6 +17,11 @@ from tradingagents.errors import (
     ProviderRateLimited,
 )
 from tradingagents.providers.http import DEFAULT_MAX_BYTES, Request, Response, Transport
+from tradingagents.resilience.clock import SYSTEM_CLOCK
+from tradingagents.resilience.guard import Resilience
+from tradingagents.resilience.retry import RetryStats, call_with_retry, is_transient
+
+logger = logging.getLogger("tradingagents.providers")
 
 # Without a scanner deadline (a client used on its own), requests get this long.
 DEFAULT_TIMEOUT_S = 30.0
@@ -63,6 +69,8 @@ class ProviderClient:
         self.headers = dict(headers or {})
         self.secret_params = dict(secret_params or {})
         self.max_bytes = max_bytes
+        #: Rate limits, retries and caching, set by the ProviderHub in live mode.
+        self.resilience: Resilience | None = None
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -89,26 +97,98 @@ class ProviderClient:
             headers=self.headers,
             secret_params=self.secret_params,
         )
-        timeout = ctx.remaining() if ctx is not None else DEFAULT_TIMEOUT_S
+        guard = self.resilience
+        clock = guard.clock if guard is not None else SYSTEM_CLOCK
+        remaining = ctx.remaining() if ctx is not None else DEFAULT_TIMEOUT_S
+        deadline = clock.monotonic() + remaining
+        metrics = getattr(getattr(ctx, "services", None), "metrics", None)
         start = time.monotonic()
+        details: dict[str, Any] = {"attempts": 0, "waited_rate_limit_s": 0.0,
+                                   "waited_backoff_s": 0.0, "cache": None}
+        if ctx is not None and getattr(ctx, "breaker_state", None) is not None:
+            details["breaker"] = ctx.breaker_state
         logged = {"url": request.public_url()}
+
+        def report(output: str | None, error: ProviderError | None) -> None:
+            if metrics is not None:
+                metrics.add(
+                    self.provider,
+                    calls=1,
+                    attempts=details["attempts"],
+                    retries=max(0, details["attempts"] - 1),
+                    cache_hits=1 if details["cache"] == "hit" else 0,
+                    stale_served=1 if details["cache"] == "stale" else 0,
+                    failures=1 if error is not None else 0,
+                    rate_limit_wait_s=details["waited_rate_limit_s"],
+                    backoff_s=details["waited_backoff_s"],
+                )
+            if ctx is not None:
+                ctx.log_tool_call(
+                    tool,
+                    logged,
+                    output=output,
+                    error=error,
+                    duration_s=time.monotonic() - start,
+                    details=details,
+                )
+
+        cache = guard.cache if guard is not None else None
+        if cache is not None:
+            hit = cache.get(request)
+            if hit is not None:
+                details["cache"] = "hit"
+                report(f"HTTP {hit.response.status}, {len(hit.response.body)} bytes (cached)", None)
+                return hit.response
+            details["cache"] = "miss"
+
+        def attempt() -> Response:
+            details["attempts"] += 1
+            limiter = guard.limiter(self.provider) if guard is not None else None
+            if limiter is not None:
+                details["waited_rate_limit_s"] += limiter.acquire(deadline)
+            left = deadline - clock.monotonic()
+            response = self.transport.send(request, timeout=left, max_bytes=self.max_bytes)
+            try:
+                self.raise_for_status(response)
+            except ProviderRateLimited:
+                if metrics is not None and response.status == 429:
+                    metrics.add(self.provider, http_429=1)
+                raise
+            return response
+
         try:
-            response = self.transport.send(request, timeout=timeout, max_bytes=self.max_bytes)
-            self.raise_for_status(response)
+            if guard is None or guard.retry is None:
+                response = attempt()
+            else:
+                stats = RetryStats()
+                try:
+                    response = call_with_retry(
+                        attempt, policy=guard.retry, clock=clock, deadline=deadline, stats=stats,
+                        rng=guard.rng,
+                    )
+                finally:
+                    details["waited_backoff_s"] = round(stats.backoff_s, 6)
         except ProviderError as exc:
             exc.provider = exc.provider or self.provider
             exc.elapsed = time.monotonic() - start
             if ctx is not None:
                 exc.scanner = ctx.scanner
-                ctx.log_tool_call(tool, logged, error=exc, duration_s=exc.elapsed)
+            stale = cache.get(request, allow_stale=True) if cache is not None else None
+            if stale is not None and is_transient(exc):
+                # Yesterday's answer beats none; the log says it is stale and why.
+                details["cache"] = "stale"
+                logger.warning(
+                    "%s: serving a stale cached response (%.0fs old) after %s",
+                    self.provider, stale.age_s, type(exc).__name__,
+                )
+                report(f"HTTP {stale.response.status} (stale, {stale.age_s:.0f}s old) after "
+                       f"{type(exc).__name__}: {exc}", None)
+                return stale.response
+            report(None, exc)
             raise
-        if ctx is not None:
-            ctx.log_tool_call(
-                tool,
-                logged,
-                output=f"HTTP {response.status}, {len(response.body)} bytes",
-                duration_s=time.monotonic() - start,
-            )
+        if cache is not None:
+            cache.put(request, response)
+        report(f"HTTP {response.status}, {len(response.body)} bytes", None)
         return response
 
     def raise_for_status(self, response: Response) -> None:

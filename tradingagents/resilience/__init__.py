@@ -1,0 +1,1 @@
+"""Resilience: rate limits, retries with backoff, response caching and circuit breakers."""

@@ -1,0 +1,112 @@
+"""Persistent HTTP response cache with per-endpoint TTLs and stale-if-error, on SQLite."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from requests_cache.backends.sqlite import SQLiteDict
+
+from tradingagents.providers.http import Request, Response
+from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
+
+# Per-endpoint freshness, matched against "<provider>:<path>" (first match wins).
+DEFAULT_TTLS: dict[str, float] = {
+    "yahoo:/v8/finance/chart/*": 12 * 3600,  # daily bars change once a day
+    "yahoo:/v7/finance/options/*": 300,  # option volume moves all session
+    "yahoo:/v1/finance/screener/*": 300,
+    "sec_edgar:/files/company_tickers.json": 24 * 3600,
+    "sec_edgar:/Archives/*": 30 * 24 * 3600,  # a filed document never changes
+    "sec_edgar:/LATEST/search-index": 900,
+    "sec_edgar:/cgi-bin/browse-edgar": 120,
+    "sec_edgar:/submissions/*": 3600,
+    "nasdaq:*": 3600,
+    "finnhub:*": 3600,
+    "alpha_vantage:*": 6 * 3600,  # 25 calls a day: a rerun must not spend them again
+    "reddit:*": 300,
+    "apewisdom:*": 300,
+}
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    response: Response
+    age_s: float
+    stale: bool
+
+
+class ResponseCache:
+    """Responses keyed by provider and public URL (API keys are never part of a key or value).
+
+    Storage is requests-cache's SQLite backend (WAL, thread-safe connections); freshness is
+    decided here, with the injected clock, because requests-cache's own expiry reads the
+    system clock and only sees requests sessions, while Yahoo goes through yfinance.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        ttls: Mapping[str, float] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.ttls = dict(DEFAULT_TTLS if ttls is None else ttls)
+        self.clock = clock
+        self._store = SQLiteDict(str(path), table_name="responses", serializer=None, wal=True)
+
+    def ttl_for(self, request: Request) -> float:
+        target = f"{request.provider}:{urlsplit(request.url).path}"
+        for pattern, ttl in self.ttls.items():
+            if fnmatch.fnmatchcase(target, pattern):
+                return float(ttl)
+        return 0.0
+
+    @staticmethod
+    def key(request: Request) -> str:
+        # A hex digest: safe as a SQLite key, and no secret can be in it (public URL only).
+        return hashlib.sha256(f"{request.provider} {request.public_url()}".encode()).hexdigest()
+
+    def get(self, request: Request, *, allow_stale: bool = False) -> CachedResponse | None:
+        ttl = self.ttl_for(request)
+        if ttl <= 0:
+            return None
+        try:
+            raw = self._store[self.key(request)]
+        except KeyError:
+            return None
+        data = json.loads(raw)
+        age = self.clock.now().timestamp() - data["stored_at"]
+        stale = age > ttl
+        if stale and not allow_stale:
+            return None
+        response = Response(
+            status=data["status"],
+            body=base64.b64decode(data["body"]),
+            headers=data["headers"],
+            url=data["url"],
+            elapsed_s=0.0,
+        )
+        return CachedResponse(response, age, stale)
+
+    def put(self, request: Request, response: Response) -> None:
+        if self.ttl_for(request) <= 0 or not 200 <= response.status < 300:
+            return
+        record = {
+            "status": response.status,
+            "body": base64.b64encode(response.body).decode("ascii"),
+            "headers": {k: v for k, v in response.headers.items() if k.lower() == "content-type"},
+            "url": request.public_url(),
+            "stored_at": self.clock.now().timestamp(),
+        }
+        self._store[self.key(request)] = json.dumps(record)
+
+    def close(self) -> None:
+        self._store.close()  # type: ignore[no-untyped-call]
