@@ -11,3 +11,13 @@ import pytest
 def engine_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.INFO, logger="tradingagents")
     return caplog
+
+
+@pytest.fixture(autouse=True)
+def private_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quotas, breakers and caches of a test never touch the user's, nor another test's."""
+    root = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("TRADINGAGENTS_STATE_DIR", str(root / "state"))
+    monkeypatch.setenv("TRADINGAGENTS_CACHE_DIR", str(root / "cache"))

@@ -46,4 +46,15 @@ class SnapshotServer:
             for name in ("yahoo", "sec_edgar", "nasdaq", "alpha_vantage", "reddit", "apewisdom")
         }
         providers["finnhub"] = {"base_url": f"{url}/api/v1"}  # its API lives under a path
-        return {"discovery": {"source": {"mode": "live"}, "providers": providers, **discovery}}
+        # The local server has no quota: generous limits keep these tests fast, while the
+        # limits themselves are tested in tests/resilience.
+        fast = {name: {"per_second": 500} for name in providers}
+        resilience = {"rate_limits": fast, **discovery.pop("resilience", {})}
+        return {
+            "discovery": {
+                "source": {"mode": "live"},
+                "providers": providers,
+                "resilience": resilience,
+                **discovery,
+            }
+        }

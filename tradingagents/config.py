@@ -91,6 +91,55 @@ class ProviderSettings(BaseModel):
     user_agent: str | None = None
 
 
+class RetryConfig(BaseModel):
+    model_config = _FROZEN
+
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    initial_backoff_seconds: float = Field(default=0.5, ge=0)
+    max_backoff_seconds: float = Field(default=8.0, ge=0)
+    jitter_seconds: float = Field(default=0.5, ge=0)
+    max_retry_after_seconds: float = Field(default=60.0, ge=0)
+
+
+class RateLimitConfig(BaseModel):
+    model_config = _FROZEN
+
+    per_second: float | None = Field(default=None, gt=0)
+    per_minute: int | None = Field(default=None, gt=0)
+    per_day: int | None = Field(default=None, gt=0)
+
+
+class CacheConfig(BaseModel):
+    model_config = _FROZEN
+
+    enabled: bool = True
+    # Seconds of freshness by "<provider>:<path glob>", merged over the built-in table.
+    ttl_seconds: dict[str, float] = Field(default_factory=dict)
+
+
+class BreakerConfig(BaseModel):
+    model_config = _FROZEN
+
+    enabled: bool = True
+    failure_threshold: int = Field(default=3, ge=1)
+    reset_timeout_seconds: float = Field(default=3600.0, gt=0)
+
+
+class ResilienceConfig(BaseModel):
+    """Live-mode protection: rate limits, retries, the HTTP cache and circuit breakers."""
+
+    model_config = _FROZEN
+
+    # SQLite state (quotas, breakers, HTTP cache); None: $TRADINGAGENTS_STATE_DIR or
+    # ~/.local/state/tradingagents.
+    state_dir: str | None = None
+    retry: RetryConfig = RetryConfig()
+    # Per provider, merged over the documented defaults (e.g. sec_edgar 10/s).
+    rate_limits: dict[ProviderName, RateLimitConfig] = Field(default_factory=dict)
+    cache: CacheConfig = CacheConfig()
+    breaker: BreakerConfig = BreakerConfig()
+
+
 class DiscoveryConfig(BaseModel):
     """The ``discovery`` section of the configuration, validated."""
 
@@ -102,6 +151,7 @@ class DiscoveryConfig(BaseModel):
     universe: tuple[str, ...] = ()
     # Where shared loads are cached (parquet); None: $TRADINGAGENTS_CACHE_DIR or ~/.cache.
     cache_dir: str | None = None
+    resilience: ResilienceConfig = ResilienceConfig()
 
     scanner_execution: ScannerExecutionConfig = ScannerExecutionConfig()
     scanners: dict[str, ScannerSettings] = Field(default_factory=dict)

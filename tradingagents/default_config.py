@@ -59,6 +59,24 @@ DEFAULT_CONFIG: dict[str, Any] = {
         # Cache directory for shared loads (parquet); None: $TRADINGAGENTS_CACHE_DIR or
         # ~/.cache/tradingagents.
         "cache_dir": None,
+        # Live-mode protection (replay reads local files and needs none of it).
+        "resilience": {
+            # SQLite state: daily quotas, circuit breakers, the HTTP response cache. None:
+            # $TRADINGAGENTS_STATE_DIR or ~/.local/state/tradingagents.
+            "state_dir": None,
+            "retry": {
+                "max_attempts": 3,
+                "initial_backoff_seconds": 0.5,
+                "max_backoff_seconds": 8.0,
+                "jitter_seconds": 0.5,
+                "max_retry_after_seconds": 60.0,
+            },
+            # Per provider {"per_second", "per_minute", "per_day"}, over the built-in defaults.
+            "rate_limits": {},
+            # ttl_seconds: {"<provider>:<path glob>": seconds}, over the built-in table.
+            "cache": {"enabled": True, "ttl_seconds": {}},
+            "breaker": {"enabled": True, "failure_threshold": 3, "reset_timeout_seconds": 3600.0},
+        },
         # Per-scanner settings by scanner name: {"enabled": True, "limit": 10, ...}. Keys other
         # than enabled/limit/timeout_seconds are the scanner's own typed params (see
         # `Scanner.Params` of each, or the README).

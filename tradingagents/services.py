@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ScannerSkipped, ScannerTimeout, SharedLoadError, SnapshotError
 from tradingagents.providers.hub import ProviderHub
+from tradingagents.resilience.metrics import RunMetrics
 
 T = TypeVar("T")
 CACHE_ENV = "TRADINGAGENTS_CACHE_DIR"
@@ -46,6 +47,8 @@ class RunServices:
         self.trade_date = trade_date
         self.universe = universe
         self.today = today
+        #: Per-provider counters of this run (calls, retries, 429s, cache hits...).
+        self.metrics = RunMetrics()
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
         self._once: dict[str, _Once] = {}

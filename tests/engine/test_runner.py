@@ -117,17 +117,17 @@ def test_skip_jobs_are_recorded_without_running() -> None:
         make_scanner("off", lambda ctx: ran.append("off") or [])(),
         {},
         1.0,
-        ("circuit_open", "3 failures"),
+        ("circuit_open", "circuit open after 3 consecutive failures"),
     )
     outcomes = run_scanners([skipped], trade_date=DAY, policy=ExecutionPolicy())
     assert ran == []
     record = outcomes[0].record
     assert (record["status"], record["reason"], record["started_s"]) == (
         "circuit_open",
-        "3 failures",
+        "circuit open after 3 consecutive failures",
         None,
     )
-    assert describe(record) == "⛔ off: circuit open (3 failures)"
+    assert describe(record) == "⛔ off: circuit open after 3 consecutive failures"
 
 
 def test_no_jobs_returns_no_outcomes() -> None:

@@ -82,6 +82,8 @@ class ScanJob:
     settings: Mapping[str, Any]
     timeout_s: float
     skip: tuple[ScannerStatus, str] | None = None
+    # The scanner's circuit-breaker state at dispatch (live mode), shown in its tool logs.
+    breaker_state: str | None = None
 
     @property
     def name(self) -> str:
@@ -352,6 +354,7 @@ class _Run:
                 secrets=self.secrets,
                 services=self.services,
             )
+            ctx.breaker_state = slot.job.breaker_state
             slot.state = _State.RUNNING
             self.changed.append(slot)
             self.cond.notify_all()
@@ -489,7 +492,7 @@ def describe(record: Mapping[str, Any]) -> str:
         error = record["error"] or {}
         return f"⚠️ {name}: {error.get('type')} {error.get('message')}"
     if status == "circuit_open":
-        return f"⛔ {name}: circuit open ({record['reason']})"
+        return f"⛔ {name}: {record['reason']}"
     return f"⏭️ {name}: skipped ({record['reason']})"
 
 

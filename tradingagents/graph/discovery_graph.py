@@ -22,6 +22,8 @@ from tradingagents.errors import ConfigError, ConfigProblem
 from tradingagents.graph.nodes import build_nodes, parse_trade_date
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.providers.hub import ProviderHub
+from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
+from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 from tradingagents.services import RunServices, default_cache_dir
 
 
@@ -101,6 +103,22 @@ def build_jobs(config: DiscoveryConfig, scanners: Sequence[Scanner]) -> list[Sca
     return jobs
 
 
+def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
+    """The persisted per-scanner breakers, in live mode only.
+
+    Replay reads local files: a scanner failing there is a bug in the snapshot or the scanner,
+    and skipping it in later replays would only hide that.
+    """
+    settings = config.resilience.breaker
+    if config.source.mode != "live" or not settings.enabled:
+        return None
+    policy = BreakerPolicy(
+        failure_threshold=settings.failure_threshold,
+        reset_timeout_s=settings.reset_timeout_seconds,
+    )
+    return BreakerBoard(default_db_path(config.resilience.state_dir), policy, clock=clock)
+
+
 class DiscoveryGraph:
     """The discovery stage as a compiled LangGraph ``StateGraph``.
 
@@ -124,10 +142,13 @@ class DiscoveryGraph:
         registry: Registry | None = None,
         providers: ProviderHub | None = None,
         today: Callable[[], date] = date.today,
+        clock: Clock = SYSTEM_CLOCK,
+        breakers: BreakerBoard | None = None,
     ) -> None:
         self.config = load_config(config)
         self.today = today
-        self.providers = providers or ProviderHub(self.config)
+        self.providers = providers or ProviderHub(self.config, clock=clock)
+        self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)
         cache_dir = default_cache_dir(self.config.cache_dir)
         if scanners is None:
             self.scanners = registered_scanners(registry or load_registry())
@@ -144,7 +165,9 @@ class DiscoveryGraph:
                 today=today,
             )
 
-        discover, filter_, rank = build_nodes(self.config, self.jobs, executor, services)
+        discover, filter_, rank = build_nodes(
+            self.config, self.jobs, executor, services, self.breakers
+        )
         builder = StateGraph(DiscoveryState)
         builder.add_node("discover", discover)
         builder.add_node("filter", filter_)

@@ -6,6 +6,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,9 +15,11 @@ from langgraph.config import get_stream_writer
 from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
 from tradingagents.discovery.merge import merge_scanner_candidates
+from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.runner import EventSink, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
+from tradingagents.resilience.breakers import BreakerBoard
 from tradingagents.services import RunServices
 
 logger = logging.getLogger("tradingagents.graph")
@@ -56,26 +59,80 @@ class DiscoverNode:
         policy: ExecutionPolicy,
         executor: Executor | None,
         services: Callable[[date], RunServices] | None = None,
+        breakers: BreakerBoard | None = None,
     ):
         self.jobs = tuple(jobs)
         self.policy = policy
         self.executor = executor
         self.services = services
+        self.breakers = breakers
 
     def __call__(self, state: DiscoveryState) -> dict[str, Any]:
         trade_date = parse_trade_date(state.get("trade_date"))
+        services = self.services(trade_date) if self.services is not None else None
+        jobs = self._admit(self.jobs)
+        transitions_before = self._transitions()
         outcomes = run_scanners(
-            self.jobs,
+            jobs,
             trade_date=trade_date,
             policy=self.policy,
             executor=self.executor,
             on_event=_stream_writer(),
-            services=self.services(trade_date) if self.services is not None else None,
+            services=services,
         )
+        self._record(outcomes)
+        summary: dict[str, Any] = {
+            "providers": services.metrics.snapshot() if services is not None else {},
+            "breaker_transitions": self._new_transitions(transitions_before),
+        }
         return {
             "candidates": merge_scanner_candidates(o.candidates for o in outcomes),
             "tool_logs": [entry for o in outcomes for entry in o.tool_logs],
             "scanner_runs": [dict(o.record) for o in outcomes],
+            "run_summary": summary,
+        }
+
+    def _admit(self, jobs: tuple[ScanJob, ...]) -> list[ScanJob]:
+        """Ask each scanner's breaker, per run, whether it may run (disabled ones are not asked)."""
+        if self.breakers is None:
+            return list(jobs)
+        admitted = []
+        for job in jobs:
+            if job.skip is not None:
+                admitted.append(job)
+                continue
+            reason = self.breakers.admit(job.name)
+            state = self.breakers.status(job.name).state
+            if reason is not None:
+                admitted.append(replace(job, skip=("circuit_open", reason), breaker_state=state))
+            else:
+                admitted.append(replace(job, breaker_state=state))
+        return admitted
+
+    def _record(self, outcomes: list[ScannerOutcome]) -> None:
+        if self.breakers is None:
+            return
+        for outcome in outcomes:
+            record = outcome.record
+            error = record["error"]
+            status = record["status"]
+            if status == "timeout" and record["started_s"] is None:
+                status = "skipped"  # never started: a queue problem, not the scanner's failure
+            detail = f"{error['type']}: {error['message']}" if error else None
+            self.breakers.record(record["name"], status, detail)
+
+    def _transitions(self) -> dict[str, int]:
+        if self.breakers is None:
+            return {}
+        return {name: len(moves) for name, moves in self.breakers.transitions().items()}
+
+    def _new_transitions(self, before: dict[str, int]) -> dict[str, list[list[str]]]:
+        if self.breakers is None:
+            return {}
+        return {
+            name: [list(move) for move in moves[before.get(name, 0) :]]
+            for name, moves in sorted(self.breakers.transitions().items())
+            if moves[before.get(name, 0) :]
         }
 
 
@@ -182,7 +239,8 @@ def build_nodes(
     jobs: Sequence[ScanJob],
     executor: Executor | None,
     services: Callable[[date], RunServices] | None = None,
+    breakers: BreakerBoard | None = None,
 ) -> tuple[DiscoverNode, FilterNode, RankNode]:
     policy = ExecutionPolicy.from_config(config.scanner_execution)
-    discover = DiscoverNode(jobs, policy, executor, services)
+    discover = DiscoverNode(jobs, policy, executor, services, breakers)
     return discover, FilterNode(config.filter), RankNode(config.rank)

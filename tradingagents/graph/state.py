@@ -26,5 +26,7 @@ class DiscoveryState(TypedDict, total=False):
     #: Candidates that passed the filter node, and those it dropped with the reason.
     filtered_candidates: list[dict[str, Any]]
     filter_rejections: list[dict[str, Any]]
+    #: Per-run counters: providers (calls, retries, 429s, cache hits...), breaker transitions.
+    run_summary: dict[str, Any]
     #: The filter's survivors ordered by priority then score, capped; each has rank and score.
     ranked_candidates: list[dict[str, Any]]

@@ -103,8 +103,12 @@ class ProviderClient:
         deadline = clock.monotonic() + remaining
         metrics = getattr(getattr(ctx, "services", None), "metrics", None)
         start = time.monotonic()
-        details: dict[str, Any] = {"attempts": 0, "waited_rate_limit_s": 0.0,
-                                   "waited_backoff_s": 0.0, "cache": None}
+        details: dict[str, Any] = {
+            "attempts": 0,
+            "waited_rate_limit_s": 0.0,
+            "waited_backoff_s": 0.0,
+            "cache": None,
+        }
         if ctx is not None and getattr(ctx, "breaker_state", None) is not None:
             details["breaker"] = ctx.breaker_state
         logged = {"url": request.public_url()}
@@ -163,7 +167,11 @@ class ProviderClient:
                 stats = RetryStats()
                 try:
                     response = call_with_retry(
-                        attempt, policy=guard.retry, clock=clock, deadline=deadline, stats=stats,
+                        attempt,
+                        policy=guard.retry,
+                        clock=clock,
+                        deadline=deadline,
+                        stats=stats,
                         rng=guard.rng,
                     )
                 finally:
@@ -179,10 +187,15 @@ class ProviderClient:
                 details["cache"] = "stale"
                 logger.warning(
                     "%s: serving a stale cached response (%.0fs old) after %s",
-                    self.provider, stale.age_s, type(exc).__name__,
+                    self.provider,
+                    stale.age_s,
+                    type(exc).__name__,
                 )
-                report(f"HTTP {stale.response.status} (stale, {stale.age_s:.0f}s old) after "
-                       f"{type(exc).__name__}: {exc}", None)
+                report(
+                    f"HTTP {stale.response.status} (stale, {stale.age_s:.0f}s old) after "
+                    f"{type(exc).__name__}: {exc}",
+                    None,
+                )
                 return stale.response
             report(None, exc)
             raise

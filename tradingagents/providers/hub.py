@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from tradingagents.config import DiscoveryConfig, ProviderName
 from tradingagents.errors import ScannerSkipped
 from tradingagents.providers.alpha_vantage.client import AlphaVantageClient
+from tradingagents.providers.base import ProviderClient
 from tradingagents.providers.finnhub.client import FinnhubClient
 from tradingagents.providers.http import RequestsTransport, Transport
 from tradingagents.providers.nasdaq.client import NasdaqClient
@@ -19,8 +20,14 @@ from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
 from tradingagents.replay.snapshot import Snapshot, load_snapshot, sample_snapshot_path
 from tradingagents.replay.transport import ReplayTransport
+from tradingagents.resilience.breakers import default_state_dir
+from tradingagents.resilience.cache import DEFAULT_TTLS, ResponseCache
+from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
+from tradingagents.resilience.guard import Resilience
+from tradingagents.resilience.ratelimit import RateLimiterRegistry, limits_with_overrides
+from tradingagents.resilience.retry import RetryPolicy
 
-C = TypeVar("C")
+C = TypeVar("C", bound=ProviderClient)
 
 # Environment variables holding credentials; read here and nowhere else.
 ENV_KEYS: Mapping[ProviderName, str] = {
@@ -29,6 +36,34 @@ ENV_KEYS: Mapping[ProviderName, str] = {
 }
 SEC_USER_AGENT_ENV = "SEC_USER_AGENT"
 _REPLAY_SECRET = "replay-no-key"  # never sent anywhere: replay answers from files
+
+
+def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
+    """Retries, rate limits (daily quotas persisted) and the HTTP cache, from config."""
+    settings = config.resilience
+    state_dir = default_state_dir(settings.state_dir)
+    retry = settings.retry
+    overrides: dict[str, Mapping[str, float | int | None]] = {
+        name: limit.model_dump(exclude_unset=True) for name, limit in settings.rate_limits.items()
+    }
+    cache = None
+    if settings.cache.enabled:
+        ttls = {**DEFAULT_TTLS, **settings.cache.ttl_seconds}
+        cache = ResponseCache(state_dir / "http_cache.sqlite", ttls=ttls, clock=clock)
+    return Resilience(
+        clock=clock,
+        retry=RetryPolicy(
+            max_attempts=retry.max_attempts,
+            initial_backoff_s=retry.initial_backoff_seconds,
+            max_backoff_s=retry.max_backoff_seconds,
+            jitter_s=retry.jitter_seconds,
+            max_retry_after_s=retry.max_retry_after_seconds,
+        ),
+        limiters=RateLimiterRegistry(
+            limits_with_overrides(overrides), state_dir=state_dir, clock=clock
+        ),
+        cache=cache,
+    )
 
 
 class ProviderHub:
@@ -46,6 +81,7 @@ class ProviderHub:
         environ: Mapping[str, str] | None = None,
         transport: Transport | None = None,
         wrap: Callable[[Transport], Transport] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.config = config
         self.mode = config.source.mode
@@ -55,6 +91,9 @@ class ProviderHub:
         self.snapshot: Snapshot | None = None
         self._transport = transport
         self._wrap = wrap
+        self.resilience: Resilience | None = None
+        if self.mode == "live":
+            self.resilience = live_resilience(config, clock)
         if self.mode == "replay":
             root = (
                 Path(config.source.snapshot) if config.source.snapshot else sample_snapshot_path()
@@ -162,6 +201,7 @@ class ProviderHub:
             client = self._clients.get(provider)
             if client is None:
                 client = self._clients[provider] = build()
+                client.resilience = self.resilience
         return client
 
     def _common(self, provider: ProviderName, default_url: str) -> dict[str, Any]:

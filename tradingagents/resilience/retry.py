@@ -48,7 +48,7 @@ class _Wait:
     def __init__(self, policy: RetryPolicy, rng: random.Random | None) -> None:
         self.policy = policy
         self.backoff = wait_exponential_jitter(
-            initial=policy.initial_backoff_s, max=policy.max_backoff_s, jitter=policy.jitter_s
+            multiplier=policy.initial_backoff_s, max=policy.max_backoff_s, jitter=policy.jitter_s
         )
         self.rng = rng
 
@@ -60,7 +60,9 @@ class _Wait:
         if self.rng is None:
             return float(self.backoff(state))
         exp = self.policy.initial_backoff_s * 2 ** (state.attempt_number - 1)
-        return float(min(exp + self.rng.uniform(0, self.policy.jitter_s), self.policy.max_backoff_s))
+        return float(
+            min(exp + self.rng.uniform(0, self.policy.jitter_s), self.policy.max_backoff_s)
+        )
 
 
 class _StopAtDeadline(stop_base):
