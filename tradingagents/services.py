@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tradingagents.discovery.context import ScanContext
-from tradingagents.errors import ScannerSkipped, ScannerTimeout, SharedLoadError, SnapshotError
+from tradingagents.errors import (
+    ProviderTimeout,
+    ScannerSkipped,
+    ScannerTimeout,
+    SharedLoadError,
+    SnapshotError,
+)
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience.metrics import RunMetrics
+from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
 
 T = TypeVar("T")
 CACHE_ENV = "TRADINGAGENTS_CACHE_DIR"
@@ -65,22 +72,30 @@ class RunServices:
         return self._providers
 
     def shared(self, key: str, ctx: ScanContext, load: Callable[[ScanContext], T]) -> T:
-        with self._lock:
-            once = self._once.get(key)
-            owner = once is None
-            if once is None:
-                once = self._once[key] = _Once()
-        if owner:
-            try:
-                once.value = load(ctx)
-            except BaseException as exc:
-                once.error = exc
-                raise
-            finally:
-                once.done.set()
-            return once.value  # type: ignore[no-any-return]
-        if not once.done.wait(ctx.remaining()):
-            raise ScannerTimeout(f"deadline passed waiting for the shared load {key!r}")
+        while True:
+            with self._lock:
+                once = self._once.get(key)
+                owner = once is None
+                if once is None:
+                    once = self._once[key] = _Once()
+            if owner:
+                try:
+                    once.value = load(ctx)
+                except BaseException as exc:
+                    once.error = exc
+                    if _owner_ran_out_of_time(exc, ctx):
+                        # The loader's own deadline is not the others': let the next waiter
+                        # load it again within its deadline instead of inheriting this failure.
+                        with self._lock:
+                            self._once.pop(key, None)
+                    raise
+                finally:
+                    once.done.set()
+                return once.value  # type: ignore[no-any-return]
+            if not once.done.wait(ctx.remaining()):
+                raise ScannerTimeout(f"deadline passed waiting for the shared load {key!r}")
+            if once.error is None or not _owner_ran_out_of_time(once.error, None):
+                break
         if isinstance(once.error, ScannerSkipped):
             raise ScannerSkipped(str(once.error))
         if once.error is not None:
@@ -100,6 +115,12 @@ class RunServices:
                 f"{what} is only available for today in live mode; "
                 f"replay a snapshot recorded on {ctx.trade_date} instead"
             )
+
+
+def _owner_ran_out_of_time(exc: BaseException, ctx: ScanContext | None) -> bool:
+    if ctx is not None and ctx.cancelled.is_set():
+        return True
+    return isinstance(exc, ScannerTimeout | ProviderTimeout | RateLimitWouldExceedDeadline)
 
 
 def default_cache_dir(configured: str | None) -> Path:

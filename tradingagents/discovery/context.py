@@ -67,6 +67,7 @@ class ScanContext:
         "_scanner",
         "_secrets",
         "_trade_date",
+        "_warnings",
         "breaker_state",
         "cancelled",
         "logger",
@@ -90,6 +91,7 @@ class ScanContext:
         self._deadline = deadline
         self._secrets = secrets
         self._logs: list[dict[str, Any]] = []
+        self._warnings: list[str] = []
         self._lock = threading.Lock()
         self._closed = False
         #: Set when the deadline passes or the run is cancelled; long loops should check it.
@@ -181,6 +183,19 @@ class ScanContext:
             )
             raise
         self.log_tool_call(tool, parameters, call.output, duration_s=time.monotonic() - start)
+
+    def warn(self, message: str) -> None:
+        """Note a partial failure (some symbols or pages could not be read); it goes into the
+        scanner's record as ``warnings``, so a degraded result never passes for a clean one."""
+        with self._lock:
+            if not self._closed:
+                self._warnings.append(redact(message, self._secrets))
+        self.logger.warning("%s: %s", self._scanner, redact(message, self._secrets))
+
+    def _take_warnings(self) -> list[str]:
+        """Engine only: the warnings so far."""
+        with self._lock:
+            return list(self._warnings)
 
     def _close(self) -> list[dict[str, Any]]:
         """Engine only: stop accepting tool calls and hand over what was logged."""

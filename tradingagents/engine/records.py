@@ -35,6 +35,7 @@ class ScannerRun(TypedDict):
     truncated: int  # valid candidates cut by the scanner's ``limit``
     started_s: float | None  # start, in seconds after the step began (None: never started)
     timeout_s: float  # the scanner's own time budget
+    warnings: list[str]  # partial failures the scanner reported (ctx.warn)
 
 
 @dataclass
@@ -74,6 +75,7 @@ def make_record(
     rejected: list[Rejection] | None = None,
     truncated: int = 0,
     started_s: float | None = None,
+    warnings: list[str] | None = None,
 ) -> ScannerRun:
     return ScannerRun(
         name=name,
@@ -87,4 +89,5 @@ def make_record(
         truncated=truncated,
         started_s=None if started_s is None else round(started_s, 6),
         timeout_s=timeout_s,
+        warnings=warnings or [],
     )

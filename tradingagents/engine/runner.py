@@ -305,7 +305,13 @@ class _Run:
             error = ErrorInfo(type=StepDeadlineExceeded.__name__, message=message)
         else:
             error = ErrorInfo(type=ScannerTimeout.__name__, message=f"no result within {budget:g}s")
-        record = self._record(slot, "timeout", error=error, duration_s=slot.deadline - slot.started)
+        record = self._record(
+            slot,
+            "timeout",
+            error=error,
+            duration_s=slot.deadline - slot.started,
+            warnings=slot.ctx._take_warnings(),
+        )
         self._finish(slot, ScannerOutcome(record, [], slot.ctx._close()))
 
     def _never_started(self, slot: _Slot) -> None:
@@ -369,6 +375,7 @@ class _Run:
         outcome = self._complete(slot, raw, error, duration)
         with self.cond:
             if slot.state is _State.RUNNING and ended <= slot.deadline:
+                outcome.record["warnings"] = ctx._take_warnings()
                 outcome.tool_logs = ctx._close()
                 self._finish(slot, outcome)
                 return
@@ -480,6 +487,8 @@ def describe(record: Mapping[str, Any]) -> str:
             extra.append(f"{len(record['rejected'])} rejected")
         if record["truncated"]:
             extra.append(f"{record['truncated']} over limit")
+        if record.get("warnings"):
+            extra.append(f"{len(record['warnings'])} warnings")
         suffix = f" ({', '.join(extra)})" if extra else ""
         count = record["candidates"]
         return f"✓ {name}: {count} candidate{'' if count == 1 else 's'}{suffix}"

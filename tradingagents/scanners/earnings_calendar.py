@@ -66,6 +66,8 @@ class EarningsCalendar(Scanner):
                 sources += 1
             except ProviderError as exc:
                 failures.append(f"finnhub: {exc}")
+        if sources and failures:
+            ctx.warn("some calendars could not be read: " + "; ".join(failures))
         if sources == 0:
             reason = "; ".join(failures) or hub.unavailable_reason("nasdaq") or "no calendar"
             raise ProviderError(f"no earnings calendar could be read: {reason}")

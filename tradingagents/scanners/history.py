@@ -63,6 +63,24 @@ def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> 
     return HistorySet(bars, errors)
 
 
+def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataFrame]:
+    """The bars that loaded; an error if none did, a warning naming those that did not.
+
+    A price scanner with no prices must fail loudly, never report "0 candidates".
+    """
+    if history.errors and not history.bars:
+        first = next(iter(history.errors.items()))
+        raise ProviderError(
+            f"no price history for any of {len(history.errors)} symbols "
+            f"(first: {first[0]}: {first[1]})"
+        )
+    if history.errors:
+        missing = ", ".join(f"{s}: {e}" for s, e in list(history.errors.items())[:3])
+        more = f" and {len(history.errors) - 3} more" if len(history.errors) > 3 else ""
+        ctx.warn(f"price history missing for {len(history.errors)} symbols ({missing}{more})")
+    return history.bars
+
+
 def cut_at(frame: pd.DataFrame, day: date) -> pd.DataFrame:
     """Bars on or before ``day``: whatever the source sends, nothing after the trade date leaks."""
     return frame.loc[frame.index <= pd.Timestamp(day)]

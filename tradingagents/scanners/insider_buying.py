@@ -88,6 +88,8 @@ class InsiderBuying(Scanner):
                             entry.titles.append(owner.officer_title)
         if failures and len(failures) == min(len(hits), params.max_filings):
             raise ProviderError(f"no Form 4 could be read: {failures[0]}")
+        if failures:
+            ctx.warn(f"{len(failures)} Form 4 filings could not be read: {'; '.join(failures[:3])}")
         chosen = [b for b in buys.values() if b.value >= params.min_value]
         chosen.sort(key=lambda b: (-len(b.insiders), -b.value, b.ticker))
         return [self._candidate(b, params) for b in chosen]

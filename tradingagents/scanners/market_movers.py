@@ -66,6 +66,8 @@ class MarketMovers(Scanner):
                 ("most_active", movers.most_active),
             ):
                 rows += [_av_row(kind, m) for m in items if m.symbol is not None]
+        if rows and failures:
+            ctx.warn("some screeners failed: " + "; ".join(failures))
         return self._select(rows, params)
 
     def _select(

@@ -49,13 +49,13 @@ class OptionsFlow(Scanner):
         yahoo = services.providers.yahoo
         symbols = params.symbols or services.universe
         found = []
-        failures = 0
+        failures: list[str] = []
         for symbol in symbols:
             ctx.raise_if_cancelled()
             try:
                 chain = yahoo.options(ctx, symbol)
-            except ProviderError:
-                failures += 1
+            except ProviderError as exc:
+                failures.append(f"{symbol}: {type(exc).__name__}: {exc}")
                 continue
             if not chain.expiries:
                 continue
@@ -72,8 +72,15 @@ class OptionsFlow(Scanner):
             found.append(
                 (vol_oi, symbol, call_volume, call_oi, put_call, nearest.expiration, chain)
             )
-        if failures and failures == len(symbols):
-            raise ProviderError(f"no option chain could be read for any of {len(symbols)} symbols")
+        if failures and len(failures) == len(symbols):
+            raise ProviderError(
+                f"no option chain could be read for any of {len(symbols)} symbols "
+                f"(first: {failures[0]})"
+            )
+        if failures:
+            ctx.warn(
+                f"option chains missing for {len(failures)} symbols: {'; '.join(failures[:3])}"
+            )
         found.sort(key=lambda item: (-item[0], item[1]))
         return [
             {

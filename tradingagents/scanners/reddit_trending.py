@@ -116,6 +116,8 @@ class RedditTrending(Scanner):
                 counts.update(extract_tickers(f"{post.title}\n{post.selftext}", universe))
         if len(failures) == len(params.subreddits):
             raise ProviderError("; ".join(failures))
+        if failures:
+            ctx.warn("some subreddits could not be read: " + "; ".join(failures))
         return counts
 
     def _apewisdom(self, ctx: ScanContext, services: RunServices) -> Counter[str]:

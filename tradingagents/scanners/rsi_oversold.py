@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
-from tradingagents.scanners.history import load_history, universe_of
+from tradingagents.scanners.history import load_history, require_bars, universe_of
 from tradingagents.scanners.indicators import rsi
 
 
@@ -32,9 +32,9 @@ class RsiOversold(Scanner):
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
         assert isinstance(params, RsiOversoldParams)
-        history = load_history(ctx, universe_of(ctx))
+        bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
-        for symbol, bars in history.bars.items():
+        for symbol, bars in bars_by_symbol.items():
             close = bars["close"]
             if len(close) < params.trend_window:
                 continue

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
-from tradingagents.scanners.history import load_history, universe_of
+from tradingagents.scanners.history import load_history, require_bars, universe_of
 from tradingagents.scanners.indicators import pct_change_last, volume_ratio
 
 
@@ -32,9 +32,9 @@ class VolumeAccumulation(Scanner):
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
         assert isinstance(params, VolumeAccumulationParams)
-        history = load_history(ctx, universe_of(ctx))
+        bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
-        for symbol, bars in history.bars.items():
+        for symbol, bars in bars_by_symbol.items():
             ratio = volume_ratio(bars["volume"], params.window)
             move = pct_change_last(bars["close"])
             if ratio is None or move is None:
