@@ -271,8 +271,13 @@ def test_exceptions_become_error_records_and_other_scanners_are_untouched(engine
     assert runs["broken"]["error"] == {"type": "ValueError", "message": "boom"}
     assert runs["broken"]["candidates"] == 0
     assert runs["good"]["status"] == "ok" and runs["good"]["candidates"] == 2
-    tracebacks = [r for r in engine_logs.records if r.exc_info and "broken" in r.getMessage()]
+    tracebacks = [
+        r.getMessage()
+        for r in engine_logs.records
+        if "scanner broken raised" in r.getMessage() and "Traceback" in r.getMessage()
+    ]
     assert tracebacks, "the traceback goes to the logger"
+    assert 'raise ValueError("boom")' in tracebacks[0]
 
 
 @pytest.mark.parametrize(
@@ -476,7 +481,9 @@ def test_every_tool_call_appears_exactly_once_attributed_to_its_scanner() -> Non
     assert {"scanner", "tool", "parameters", "output", "duration_s", "error"} <= set(logs[0])
 
 
-def test_secrets_are_redacted_from_tool_logs_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secrets_are_redacted_from_tool_logs_and_errors(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("FINNHUB_API_KEY", "fh-live-9f8e7d6c5b")
 
     def leaky(ctx: ScanContext) -> list[Any]:
@@ -495,6 +502,9 @@ def test_secrets_are_redacted_from_tool_logs_and_errors(monkeypatch: pytest.Monk
     text = repr(state)
     for secret in ("AV-SECRET-123", "tok-abcdef", "fh-live-9f8e7d6c5b", "abcdefghijkl"):
         assert secret not in text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Traceback" in logged
+    assert "fh-live-9f8e7d6c5b" not in logged
     entry = state["tool_logs"][0]
     assert entry["parameters"]["token"] == "[REDACTED]"
     assert "symbol=F" in entry["parameters"]["url"]
@@ -532,6 +542,9 @@ def test_stream_writer_and_context_variables_work_inside_scanner_threads() -> No
     finished = {e["scanner"]: e for e in events if e["event"] == "scanner_finished"}
     assert finished["streaming"]["status"] == "ok" and finished["streaming"]["candidates"] == 1
     assert {("scanner_started", "streaming"), ("scanner_started", "quiet")} <= set(kinds)
+    # Per scanner, in order: started, then what it streamed itself, then finished.
+    mine = [k for k, s in kinds if s == "streaming"]
+    assert mine == ["scanner_started", "scanner_note", "scanner_finished"]
 
 
 def test_one_log_line_per_scanner_as_it_finishes(engine_logs) -> None:  # type: ignore[no-untyped-def]

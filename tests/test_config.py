@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import Field
 
 from tests.helpers import make_scanner, returning, runs_by_name
 from tradingagents.config import deep_merge, load_config
@@ -193,3 +194,25 @@ def test_disabled_scanners_and_pipelines_are_skipped_with_the_reason() -> None:
 def test_bad_trade_date_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="trade_date"):
         DiscoveryGraph(None, [make_scanner("a", returning("F"))]).run("27/11/2026")
+
+
+class ListParams(ScannerParams):
+    symbols: tuple[str, ...] = ("AAPL",)
+    weights: dict[str, float] = Field(default_factory=dict)
+
+
+def test_list_and_dict_params_work_from_json_style_config() -> None:
+    seen: dict[str, Any] = {}
+
+    def scan(ctx: ScanContext) -> list[Any]:
+        params = scanner.params(ctx)
+        seen["symbols"] = params.symbols  # type: ignore[attr-defined]
+        seen["weights"] = params.weights  # type: ignore[attr-defined]
+        return []
+
+    cls = make_scanner("lists", scan, params=ListParams)
+    scanner = cls()
+    config = {"discovery": {"scanners": {"lists": {"symbols": ["F", "T"], "weights": {"F": 1.5}}}}}
+    state = DiscoveryGraph(config, [scanner]).run("2026-11-27")
+    assert state["scanner_runs"][0]["status"] == "ok", state["scanner_runs"][0]
+    assert seen == {"symbols": ("F", "T"), "weights": {"F": 1.5}}

@@ -21,8 +21,8 @@ class ScannerExecutionConfig(BaseModel):
 
     concurrent: bool = True
     max_workers: int = Field(default=8, gt=0, le=1024)
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    global_timeout_seconds: float | None = Field(default=None, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    global_timeout_seconds: float | None = Field(default=None, gt=0, le=7 * 86_400)
 
 
 class ScannerSettings(BaseModel):
@@ -37,7 +37,7 @@ class ScannerSettings(BaseModel):
     enabled: bool = True
     # Most candidates the scanner may emit; None for no cap.
     limit: int | None = Field(default=10, ge=1)
-    timeout_seconds: float | None = Field(default=None, gt=0)
+    timeout_seconds: float | None = Field(default=None, gt=0, le=86_400)
 
 
 class PipelineSettings(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -42,6 +43,25 @@ def secrets_from_env(environ: Mapping[str, str] | None = None) -> frozenset[str]
         for name, value in env.items()
         if is_secret_name(name) and len(value) >= _MIN_SECRET_LEN
     )
+
+
+_registered: set[str] = set()
+_registered_lock = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """Remember a credential that did not come from a secret-named environment variable
+    (a config value, an injected environ), so it is scrubbed like the others."""
+    if len(value) >= _MIN_SECRET_LEN:
+        with _registered_lock:
+            _registered.add(value)
+
+
+def known_secrets() -> frozenset[str]:
+    """Every secret value this process knows of: secret-named env vars and registered ones."""
+    with _registered_lock:
+        registered = frozenset(_registered)
+    return secrets_from_env() | registered
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:

@@ -57,3 +57,19 @@ def test_merging_the_same_update_twice_does_not_duplicate_sources_or_contexts() 
     twice = merge_candidates(merge_candidates([], entries), entries)
     assert twice[0]["sources"] == ["a"]
     assert twice[0]["contexts"] == ["a:AAPL"]
+
+
+def test_plain_candidates_seeded_into_the_state_are_merged_not_crashing() -> None:
+    seeded = [
+        {
+            "ticker": "brk.b",
+            "priority": "high",
+            "context": "from a parent graph",
+            "source": "parent",
+        }
+    ]
+    out = merge_candidates(seeded, [candidate_entry(cand("BRK-B", "a", "low"))])
+    assert len(out) == 1
+    assert out[0]["ticker"] == "BRK-B"
+    assert out[0]["sources"] == ["parent", "a"]
+    assert out[0]["priority"] == "high"

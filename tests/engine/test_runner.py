@@ -30,12 +30,16 @@ def test_an_interrupted_run_cancels_every_running_scanner() -> None:
         return []
 
     def interrupt(event: dict[str, Any]) -> None:
-        if event["event"] == "scanner_started":
+        # Ctrl-C reaches the monitor (the caller's thread) while "waits" is still running.
+        if event["event"] == "scanner_finished" and event["scanner"] == "quick":
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         run_scanners(
-            [job("waits", waits)], trade_date=DAY, policy=ExecutionPolicy(), on_event=interrupt
+            [job("waits", waits), job("quick", returning("F"))],
+            trade_date=DAY,
+            policy=ExecutionPolicy(),
+            on_event=interrupt,
         )
     assert seen.wait(2)
 

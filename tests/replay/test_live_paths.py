@@ -25,6 +25,11 @@ def on_sample_day() -> date:
     return SAMPLE_DAY
 
 
+def the_day_after() -> date:
+    # History of a finished session is cached; the trade date's own bar is still moving.
+    return date(2026, 11, 21)
+
+
 def comparable(state: dict[str, Any]) -> dict[str, Any]:
     return {
         "candidates": state["candidates"],
@@ -77,11 +82,11 @@ def test_history_is_cached_as_parquet_so_a_rerun_downloads_nothing(
             "sec_catalysts",
         )
     }
-    first = DiscoveryGraph(config, today=on_sample_day).run(SAMPLE_DAY)
+    first = DiscoveryGraph(config, today=the_day_after).run(SAMPLE_DAY)
     charts = sum(n for path, n in server.paths.items() if "/v8/finance/chart/" in path)
     assert charts == 24
     assert len(list((tmp_path / "cache" / "history").rglob("*.parquet"))) == 24
-    second = DiscoveryGraph(config, today=on_sample_day).run(SAMPLE_DAY)
+    second = DiscoveryGraph(config, today=the_day_after).run(SAMPLE_DAY)
     assert sum(n for path, n in server.paths.items() if "/v8/finance/chart/" in path) == 24
     assert comparable(second) == comparable(first)
     assert not [e for e in second["tool_logs"] if e["tool"] == "yahoo.chart"]

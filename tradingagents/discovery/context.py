@@ -155,7 +155,7 @@ class ScanContext:
             "scanner": self._scanner,
             "tool": tool,
             "parameters": redact(dict(parameters or {}), self._secrets),
-            "output": redact(summarize_output(output), self._secrets),
+            "output": summarize_output(redact(output, self._secrets)),
             "duration_s": None if duration_s is None else round(duration_s, 6),
             "error": redact(error_text, self._secrets),
         }

@@ -54,6 +54,27 @@ def _combine(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _complete(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A merged-candidate dict, even from a plain candidate someone seeded the state with.
+
+    Entries that already have the merge's keys pass through untouched (no copy).
+    """
+    if "sources" in entry and "contexts" in entry and "by_source" in entry:
+        return dict(entry) if not isinstance(entry, dict) else entry
+    source = entry.get("source") or "state"
+    fields = {k: v for k, v in entry.items() if k not in MERGED_KEYS}
+    candidate = Candidate.coerce(
+        {
+            **fields,
+            "ticker": entry.get("ticker"),
+            "context": entry.get("context") or "seeded",
+            "priority": entry.get("priority", "low"),
+        },
+        source=source,
+    )
+    return candidate_entry(candidate)
+
+
 def merge_candidates(
     left: Iterable[Mapping[str, Any]] | None, right: Iterable[Mapping[str, Any]] | None
 ) -> list[dict[str, Any]]:
@@ -64,8 +85,8 @@ def merge_candidates(
     input is mutated (a ticker in both gets a new dict); untouched entries are shared, not
     copied, so the cost is one pass over ``left`` per update, whatever the number of scanners.
     """
-    out: list[dict[str, Any]] = list(left or [])  # type: ignore[arg-type]
-    incoming = list(right or [])
+    out: list[dict[str, Any]] = [_complete(entry) for entry in left or []]
+    incoming = [_complete(entry) for entry in right or []]
     if not incoming:
         return out
     index = {entry["ticker"]: i for i, entry in enumerate(out)}
@@ -74,7 +95,7 @@ def merge_candidates(
         at = index.get(ticker)
         if at is None:
             index[ticker] = len(out)
-            out.append(entry)  # type: ignore[arg-type]  # shared: entries are never mutated
+            out.append(entry)  # shared, not copied: entries are never mutated
         else:
             out[at] = _combine(out[at], entry)
     return out

@@ -29,7 +29,7 @@ class ScannerParams(BaseModel):
     enabled: bool = True
     # Most candidates the scanner may emit; None for no cap.
     limit: int | None = Field(default=10, ge=1)
-    timeout_seconds: float | None = Field(default=None, gt=0)
+    timeout_seconds: float | None = Field(default=None, gt=0, le=86_400)
 
 
 class Scanner(ABC):
@@ -66,7 +66,7 @@ class Scanner(ABC):
 
     def params(self, ctx: ScanContext) -> ScannerParams:
         """This scanner's settings as its typed ``Params`` model."""
-        return self.Params.model_validate(dict(ctx.config))
+        return self.Params.model_validate(_thaw(ctx.config))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {getattr(self, 'name', '?')!r} pipeline={self.pipeline!r}>"
@@ -95,6 +95,24 @@ def validate_params(
     else:
         raw = dict(settings)
     try:
-        return scanner.Params.model_validate(raw).model_dump(), []
+        return scanner.Params.model_validate(_tuples(raw)).model_dump(), []
     except ValidationError as exc:
         return {}, problems_from_validation(exc, ("discovery", "scanners", scanner.name))
+
+
+def _tuples(value: Any) -> Any:
+    """JSON and TOML give lists; params declare tuples (immutable), and strict mode wants them."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    """The inverse of the context's freezing, for re-validating ``ctx.config`` as params."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_thaw(v) for v in value)
+    return value

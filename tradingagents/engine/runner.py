@@ -8,6 +8,7 @@ import logging
 import math
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
@@ -35,7 +36,7 @@ from tradingagents.errors import (
     ScannerTimeout,
     StepDeadlineExceeded,
 )
-from tradingagents.redaction import redact_text, secrets_from_env
+from tradingagents.redaction import known_secrets, redact_text
 
 logger = logging.getLogger("tradingagents.engine")
 
@@ -161,7 +162,7 @@ class _Run:
         self.trade_date = trade_date
         self.services = services
         self.policy = policy
-        self.secrets = secrets_from_env() if secrets is None else secrets
+        self.secrets = known_secrets() if secrets is None else secrets
         self.on_event = on_event
         self.own_pool = executor is None
         self.executor: Executor = executor if executor is not None else DaemonThreadPool()
@@ -349,6 +350,10 @@ class _Run:
         with self.cond:
             if slot.state is not _State.QUEUED:
                 return  # the step deadline passed while it was queued
+            if time.monotonic() >= self.step_deadline:
+                # Picked up by a worker just after the step deadline: it must not start.
+                self._never_started(slot)
+                return
             slot.started = time.monotonic()
             slot.deadline = min(slot.started + slot.job.timeout_s, self.step_deadline)
             slot.ctx = ctx = ScanContext(
@@ -362,8 +367,15 @@ class _Run:
             )
             ctx.breaker_state = slot.job.breaker_state
             slot.state = _State.RUNNING
-            self.changed.append(slot)
+            slot.reported = 1  # announced below, from this thread, before scan() can emit
             self.cond.notify_all()
+        self._emit(
+            {
+                "event": "scanner_started",
+                "scanner": slot.job.name,
+                "pipeline": slot.job.scanner.pipeline,
+            }
+        )
         raw: Any = None
         error: BaseException | None = None
         try:
@@ -395,7 +407,10 @@ class _Run:
             )
         if error is not None:
             if not isinstance(error, InvalidScannerOutput):
-                logger.error("scanner %s raised", name, exc_info=error)
+                # Formatted and redacted here: an exception message can carry a key (a quota
+                # notice echoing it, a URL with apikey=), and exc_info would log it verbatim.
+                trace = "".join(traceback.format_exception(error))
+                logger.error("scanner %s raised:\n%s", name, redact_text(trace, self.secrets))
             return ScannerOutcome(
                 self._record(slot, "error", error=self._error_info(error), duration_s=duration)
             )
@@ -445,15 +460,7 @@ class _Run:
                 if s.reported < 2:
                     snapshot.append((s, s.reported, s.state, s.outcome))
                     s.reported = 2 if s.state is _State.DONE else 1
-        for slot, told, state, outcome in snapshot:
-            if told < 1 and slot.started is not None:
-                self._emit(
-                    {
-                        "event": "scanner_started",
-                        "scanner": slot.job.name,
-                        "pipeline": slot.job.scanner.pipeline,
-                    }
-                )
+        for _slot, _told, state, outcome in snapshot:
             if state is _State.DONE and outcome is not None:
                 record = outcome.record
                 log_finished(record)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -64,12 +67,22 @@ class Transport(Protocol):
     def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response: ...
 
 
+def _abort(raw: requests.Response, aborted: threading.Event) -> None:
+    """Shut the response's socket down: unlike close(), this wakes a thread blocked in recv."""
+    aborted.set()
+    sock = getattr(getattr(raw.raw, "connection", None), "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 class RequestsTransport:
     """A transport over a ``requests.Session`` (live HTTP, and local test servers).
 
     Reads the body in chunks and stops at ``max_bytes``, so an endless or oversized body cannot
-    exhaust memory; the read timeout applies per chunk, and the whole read is bounded by
-    ``timeout`` too, so a body that drips one byte a second cannot outlive the deadline.
+    exhaust memory. The read timeout only bounds each ``recv``, so a body that drips one byte a
+    second would never trip it: a watchdog shuts the socket down when ``timeout`` has passed,
+    which wakes the blocked read, and the request fails as a timeout at its deadline.
     """
 
     def __init__(self, session: requests.Session | None = None, *, connect_timeout: float = 5.0):
@@ -90,19 +103,37 @@ class RequestsTransport:
                 timeout=(min(self.connect_timeout, timeout), timeout),
                 stream=True,
             ) as raw:
+                aborted = threading.Event()
+                watchdog = threading.Timer(
+                    max(deadline - time.monotonic(), 0.0), _abort, args=(raw, aborted)
+                )
+                watchdog.daemon = True
+                watchdog.start()
                 chunks: list[bytes] = []
                 size = 0
-                for chunk in raw.iter_content(_CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ProviderResponseTooLarge(
-                            f"response body over {max_bytes} bytes", provider=request.provider
-                        )
-                    chunks.append(chunk)
-                    if time.monotonic() > deadline:
+                try:
+                    for chunk in raw.iter_content(_CHUNK):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise ProviderResponseTooLarge(
+                                f"response body over {max_bytes} bytes", provider=request.provider
+                            )
+                        chunks.append(chunk)
+                        if time.monotonic() > deadline:
+                            raise ProviderTimeout(
+                                f"body still arriving after {timeout:.3g}s",
+                                provider=request.provider,
+                            )
+                except requests.RequestException:
+                    if aborted.is_set():
                         raise ProviderTimeout(
-                            f"body still arriving after {timeout:.3g}s", provider=request.provider
-                        )
+                            f"body still arriving after {timeout:.3g}s",
+                            provider=request.provider,
+                            elapsed=time.monotonic() - start,
+                        ) from None
+                    raise
+                finally:
+                    watchdog.cancel()
                 return Response(
                     status=raw.status_code,
                     body=b"".join(chunks),

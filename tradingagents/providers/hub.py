@@ -18,6 +18,7 @@ from tradingagents.providers.nasdaq.client import NasdaqClient
 from tradingagents.providers.reddit.client import ApeWisdomClient, RedditClient
 from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
+from tradingagents.redaction import register_secret
 from tradingagents.replay.snapshot import Snapshot, load_snapshot, sample_snapshot_path
 from tradingagents.replay.transport import ReplayTransport
 from tradingagents.resilience.breakers import default_state_dir
@@ -220,7 +221,9 @@ class ProviderHub:
     def _secret(self, provider: ProviderName) -> str:
         if self.snapshot is not None:
             return _REPLAY_SECRET
-        return self._env[ENV_KEYS[provider]].strip()
+        value = self._env[ENV_KEYS[provider]].strip()
+        register_secret(value)  # it may not be in os.environ (an injected environ)
+        return value
 
     def _sec_user_agent(self) -> str:
         configured = self.config.provider("sec_edgar").user_agent

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from tradingagents.errors import ProviderError, ProviderResponseTooLarge, ProviderTimeout
 from tradingagents.providers.http import Request, Response, Transport
+from tradingagents.redaction import REDACTED, known_secrets
 from tradingagents.replay.snapshot import Snapshot, SnapshotEntry, key_for
 
 
@@ -100,11 +101,16 @@ class RecordingTransport:
             origin="recorded",
             description=f"GET {request.public_url()}",
         )
+        body = response.body
+        for secret in known_secrets() | set(request.secret_params.values()):
+            # Some APIs echo the key in their answers (Alpha Vantage's quota notice does).
+            if secret and secret.encode() in body:
+                body = body.replace(secret.encode(), REDACTED.encode())
         target = self.root / name
         with self._lock:
             if any(e.key == entry.key for e in self.entries):
                 return response
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(response.body)
+            target.write_bytes(body)
             self.entries.append(entry)
         return response

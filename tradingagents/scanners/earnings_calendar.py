@@ -43,7 +43,10 @@ class EarningsCalendar(Scanner):
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
         assert isinstance(params, EarningsCalendarParams)
-        hub = services_of(ctx).providers
+        services = services_of(ctx)
+        # Live calendars answer with what is known today, not what was known on a past date.
+        services.require_current(ctx, "the earnings calendar")
+        hub = services.providers
         start = ctx.trade_date
         end = start + timedelta(days=params.days_ahead)
         events: list[EarningsEvent] = []
@@ -76,9 +79,14 @@ class EarningsCalendar(Scanner):
             if not start <= event.date <= end:
                 continue
             known = earliest.get(event.symbol)
-            if known is None or event.date < known.date:
-                # Keep what Nasdaq knows (market cap, estimates) when Finnhub has the same date.
-                earliest[event.symbol] = event if known is None else _richer(event, known)
+            # The earliest date wins; on the same date Nasdaq's row, which also has the market
+            # cap and estimates, wins over Finnhub's.
+            if (
+                known is None
+                or event.date < known.date
+                or (event.date == known.date and event.source == "nasdaq")
+            ):
+                earliest[event.symbol] = event
         chosen = [
             e
             for e in earliest.values()
@@ -110,7 +118,3 @@ class EarningsCalendar(Scanner):
                 }
             )
         return out
-
-
-def _richer(new: EarningsEvent, old: EarningsEvent) -> EarningsEvent:
-    return new if new.source == "nasdaq" else old

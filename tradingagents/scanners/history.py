@@ -87,8 +87,9 @@ def cut_at(frame: pd.DataFrame, day: date) -> pd.DataFrame:
 
 
 def _cache_file(services: RunServices, symbol: str, start: date, end: date) -> Path | None:
-    # Only live data is cached: a replay snapshot already is a local, immutable copy.
-    if not services.providers.is_live:
+    # Only live data is cached: a replay snapshot already is a local, immutable copy. And only
+    # finished sessions: today's bar is still moving and would be served stale all day.
+    if not services.providers.is_live or end >= services.today():
         return None
     return (
         services.cache_dir / "history" / symbol / f"{start.isoformat()}_{end.isoformat()}.parquet"
