@@ -219,7 +219,11 @@ class ProviderClient:
             )
         if status in (401, 403):
             raise ProviderAuthError(message, status=status, provider=self.provider)
-        raise ProviderHTTPError(message, status=status, provider=self.provider)
+        # 503 may carry Retry-After too (RFC 9110 §10.2.3); the retry policy honours it.
+        retry_after = parse_retry_after(response.header("Retry-After")) if status >= 500 else None
+        raise ProviderHTTPError(
+            message, status=status, retry_after=retry_after, provider=self.provider
+        )
 
 
 class KeyedProviderClient(ProviderClient):
