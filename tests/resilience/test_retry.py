@@ -1,4 +1,4 @@
-"""Retry policy: transient failures only, Retry-After honoured and capped, never past the deadline."""
+"""Retry policy: transient failures only, Retry-After honoured and capped, deadline kept."""
 
 from __future__ import annotations
 
