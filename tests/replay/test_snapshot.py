@@ -156,3 +156,30 @@ def test_latency_replay_waits_and_times_out_like_live() -> None:
     assert time.monotonic() - start < entry.latency_s
     with pytest.raises(ProviderResponseTooLarge):
         ReplayTransport(snapshot).send(request, timeout=5, max_bytes=10)
+
+
+def test_recording_never_writes_a_key_an_api_echoes(tmp_path: Path) -> None:
+    from tradingagents.providers.http import Response
+    from tradingagents.replay import RecordingTransport
+
+    key = "AVKEY-0123456789"
+
+    class Echo:
+        def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
+            note = f'{{"Information": "We have detected your API key as {key} and ..."}}'
+            return Response(
+                status=200, body=note.encode(), headers={"Content-Type": "application/json"}
+            )
+
+    recorder = RecordingTransport(Echo(), tmp_path)
+    request = Request(
+        provider="alpha_vantage",
+        url="https://www.alphavantage.co/query",
+        params={"function": "TOP_GAINERS_LOSERS"},
+        secret_params={"apikey": key},
+    )
+    response = recorder.send(request, timeout=1, max_bytes=10_000)
+    assert key.encode() in response.body  # the caller still sees the real answer
+    written = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
+    assert written and all(key.encode() not in body for body in written)
+    assert b"[REDACTED]" in written[0]

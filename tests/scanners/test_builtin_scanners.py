@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from tests.helpers import normalise
+from tests.helpers import normalise, runs_by_name
 from tradingagents.discovery import load_registry
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.replay.snapshot import sample_snapshot_path
@@ -165,3 +165,39 @@ def test_sample_trade_date_is_the_default_in_replay_mode() -> None:
     graph = DiscoveryGraph(None, [])
     assert graph.providers.snapshot is not None
     assert graph.providers.snapshot.trade_date == date(2026, 11, 20)
+
+
+def _corrupt_charts(snapshot: Path, symbols: set[str] | None) -> dict[str, Any]:
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    for entry in manifest["responses"]:
+        symbol = entry["path"].rsplit("/", 1)[-1]
+        if "/v8/finance/chart/" in entry["path"] and (symbols is None or symbol in symbols):
+            (snapshot / entry["file"]).write_text('{"chart": {"result": [')
+    return {"discovery": {"source": {"snapshot": str(snapshot)}}}
+
+
+HISTORY_SCANNERS = ("volume_accumulation", "technical_breakout", "rsi_oversold")
+
+
+def test_price_scanners_without_any_prices_are_errors_not_empty_successes(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(sample_snapshot_path(), snapshot)
+    config = _corrupt_charts(snapshot, None)
+    registry = load_registry()
+    scanners = [c for c in registry.scanners if c.name in HISTORY_SCANNERS]
+    runs = runs_by_name(DiscoveryGraph(config, scanners).run(SAMPLE_DATE))
+    for name in HISTORY_SCANNERS:
+        assert runs[name]["status"] == "error", runs[name]
+        assert "no price history for any of 24 symbols" in runs[name]["error"]["message"]
+
+
+def test_missing_prices_for_some_symbols_are_warnings(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(sample_snapshot_path(), snapshot)
+    config = _corrupt_charts(snapshot, {"INTC", "T"})
+    state = run_one("volume_accumulation", config)
+    run = state["scanner_runs"][0]
+    assert run["status"] == "ok" and run["candidates"] == 1
+    assert len(run["warnings"]) == 1
+    assert "missing for 2 symbols" in run["warnings"][0]
+    assert "INTC" in run["warnings"][0] and "ProviderParseError" in run["warnings"][0]
