@@ -73,3 +73,28 @@ def test_the_cache_persists_and_never_stores_secrets(tmp_path: Path) -> None:
     second.close()
     for file in tmp_path.iterdir():
         assert b"SECRET-KEY-123456" not in file.read_bytes()
+
+
+def test_configured_ttls_win_over_broader_built_in_patterns(tmp_path: Path) -> None:
+    from tradingagents.config import load_config
+    from tradingagents.providers.hub import live_resilience
+
+    config = load_config(
+        {
+            "discovery": {
+                "source": {"mode": "live"},
+                "resilience": {
+                    "state_dir": str(tmp_path),
+                    "cache": {
+                        "ttl_seconds": {"nasdaq:/api/calendar/*": 60, "reddit:/r/*/hot.json": 0}
+                    },
+                },
+            }
+        }
+    )
+    cache = live_resilience(config, FakeClock()).cache
+    assert cache is not None
+    assert cache.ttl_for(request("/api/calendar/earnings")) == 60
+    assert cache.ttl_for(request("/r/stocks/hot.json", "reddit")) == 0
+    assert cache.ttl_for(request("/v8/finance/chart/F", "yahoo")) == 12 * 3600
+    cache.close()

@@ -178,6 +178,18 @@ class DiscoveryGraph:
         builder.add_edge("rank", END)
         self.graph = builder.compile(checkpointer=checkpointer, name="discovery")
 
+    def close(self) -> None:
+        """Release the live-mode state files (cache, quotas, breakers). Safe to call twice."""
+        self.providers.close()
+        if self.breakers is not None:
+            self.breakers.close()
+
+    def __enter__(self) -> DiscoveryGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def run(
         self,
         trade_date: str | date | None = None,

@@ -49,7 +49,9 @@ def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
     }
     cache = None
     if settings.cache.enabled:
-        ttls = {**DEFAULT_TTLS, **settings.cache.ttl_seconds}
+        # The first matching pattern wins, so the user's (often narrower) patterns go first.
+        ttls = {**settings.cache.ttl_seconds}
+        ttls.update({k: v for k, v in DEFAULT_TTLS.items() if k not in ttls})
         cache = ResponseCache(state_dir / "http_cache.sqlite", ttls=ttls, clock=clock)
     return Resilience(
         clock=clock,
@@ -103,6 +105,15 @@ class ProviderHub:
             self._transport = ReplayTransport(
                 self.snapshot, replay_latency=config.source.replay_latency
             )
+
+    def close(self) -> None:
+        """Close the SQLite files of the cache and the rate limiters (live mode)."""
+        if self.resilience is not None:
+            if self.resilience.cache is not None:
+                self.resilience.cache.close()
+            limiters = self.resilience.limiters
+            if isinstance(limiters, RateLimiterRegistry):
+                limiters.close()
 
     @property
     def is_live(self) -> bool:
