@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
@@ -22,10 +22,12 @@ from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.retry import RetryStats, call_with_retry, is_transient
 
 logger = logging.getLogger("tradingagents.providers")
+T = TypeVar("T")
 
 # Without a scanner deadline (a client used on its own), requests get this long.
 DEFAULT_TIMEOUT_S = 30.0
 MAX_RETRY_AFTER_S = 600.0
+REPORT_MARGIN_S = 0.5
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -77,6 +79,22 @@ class ProviderClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
+    def fetch(
+        self,
+        ctx: ScanContext | None,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        tool: str,
+        parse: Callable[[bytes], T],
+    ) -> T:
+        """GET and parse, as one logged tool call: a body that does not parse is logged as the
+        call's error and never cached (an "Access Denied" page sent with 200 must not be
+        served again for the cache's TTL)."""
+        parsed: list[T] = []
+        self.get(ctx, path, params, tool=tool, validate=lambda r: parsed.append(parse(r.body)))
+        return parsed[0]
+
     def get(
         self,
         ctx: ScanContext | None,
@@ -84,6 +102,7 @@ class ProviderClient:
         params: Mapping[str, str | int] | None = None,
         *,
         tool: str,
+        validate: Callable[[Response], object] | None = None,
     ) -> Response:
         """GET ``path`` within the scanner's remaining time; log it as one tool call.
 
@@ -100,7 +119,9 @@ class ProviderClient:
         guard = self.resilience
         clock = guard.clock if guard is not None else SYSTEM_CLOCK
         remaining = ctx.remaining() if ctx is not None else DEFAULT_TIMEOUT_S
-        deadline = clock.monotonic() + remaining
+        # Requests end a little before the scanner's deadline, so that a timeout is still
+        # reported as this call's error, and a stale cached copy can still be served.
+        deadline = clock.monotonic() + remaining - min(REPORT_MARGIN_S, 0.1 * remaining)
         metrics = getattr(getattr(ctx, "services", None), "metrics", None)
         start = time.monotonic()
         details: dict[str, Any] = {
@@ -140,16 +161,23 @@ class ProviderClient:
         if cache is not None:
             hit = cache.get(request)
             if hit is not None:
+                try:
+                    if validate is not None:
+                        validate(hit.response)
+                except ProviderError:
+                    hit = None  # a cached body that no longer parses is a miss
+            if hit is not None:
                 details["cache"] = "hit"
                 report(f"HTTP {hit.response.status}, {len(hit.response.body)} bytes (cached)", None)
                 return hit.response
             details["cache"] = "miss"
 
         def attempt() -> Response:
-            details["attempts"] += 1
             limiter = guard.limiter(self.provider) if guard is not None else None
             if limiter is not None:
                 details["waited_rate_limit_s"] += limiter.acquire(deadline)
+            # Counted once the token is granted: a refused token sent nothing upstream.
+            details["attempts"] += 1
             left = deadline - clock.monotonic()
             response = self.transport.send(request, timeout=left, max_bytes=self.max_bytes)
             try:
@@ -182,6 +210,11 @@ class ProviderClient:
             if ctx is not None:
                 exc.scanner = ctx.scanner
             stale = cache.get(request, allow_stale=True) if cache is not None else None
+            if stale is not None and validate is not None:
+                try:
+                    validate(stale.response)
+                except ProviderError:
+                    stale = None
             if stale is not None and is_transient(exc):
                 # Yesterday's answer beats none; the log says it is stale and why.
                 details["cache"] = "stale"
@@ -199,6 +232,15 @@ class ProviderClient:
                 return stale.response
             report(None, exc)
             raise
+        if validate is not None:
+            try:
+                validate(response)
+            except ProviderError as exc:
+                exc.provider = exc.provider or self.provider
+                if ctx is not None:
+                    exc.scanner = ctx.scanner
+                report(f"HTTP {response.status}, {len(response.body)} bytes", exc)
+                raise
         if cache is not None:
             cache.put(request, response)
         report(f"HTTP {response.status}, {len(response.body)} bytes", None)

@@ -201,6 +201,10 @@ def _window_rates(policy: RateLimitPolicy) -> list[Rate]:
         # Dropped when the spacing already allows no more than this per minute (pyrate-limiter
         # also rejects a longer window that is looser than a shorter one).
         if not spacing_ms or policy.per_minute < minute_ms / spacing_ms:
+            if policy.per_minute <= 1:
+                # One token a minute is stricter than any spacing: pyrate-limiter needs limits
+                # that grow with the window, and the spacing adds nothing here.
+                rates = []
             rates.append(Rate(policy.per_minute, minute_ms - 1))
     return rates
 

@@ -39,10 +39,10 @@ class AlphaVantageClient(KeyedProviderClient):
 
     def top_gainers_losers(self, ctx: ScanContext | None) -> TopMovers:
         """The latest top-20 gainers, losers and most actively traded tickers."""
-        response = self.get(
+        return self.fetch(
             ctx,
             "/query",
             {"function": "TOP_GAINERS_LOSERS"},
             tool="alpha_vantage.top_gainers_losers",
+            parse=parse_top_movers,
         )
-        return parse_top_movers(response.body)

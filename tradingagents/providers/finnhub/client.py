@@ -25,10 +25,10 @@ class FinnhubClient(KeyedProviderClient):
         """Earnings reports dated ``start`` to ``end``, both included."""
         if end < start:
             raise ValueError(f"end {end} is before start {start}")
-        response = self.get(
+        return self.fetch(
             ctx,
             "/calendar/earnings",
             {"from": start.isoformat(), "to": end.isoformat()},
             tool="finnhub.earnings",
+            parse=parse_earnings_calendar,
         )
-        return parse_earnings_calendar(response.body)

@@ -42,7 +42,10 @@ class NasdaqClient(ProviderClient):
 
     def earnings(self, ctx: ScanContext | None, day: datetime.date) -> list[EarningsEvent]:
         """Companies reporting on ``day``; an empty list on days without earnings."""
-        response = self.get(
-            ctx, "/api/calendar/earnings", {"date": day.isoformat()}, tool="nasdaq.earnings"
+        return self.fetch(
+            ctx,
+            "/api/calendar/earnings",
+            {"date": day.isoformat()},
+            tool="nasdaq.earnings",
+            parse=lambda body: parse_earnings_calendar(body, day=day),
         )
-        return parse_earnings_calendar(response.body, day=day)

@@ -54,14 +54,14 @@ class RedditClient(ProviderClient):
             raise ValueError(f"invalid subreddit name {subreddit!r}")
         if not 1 <= limit <= MAX_LISTING_LIMIT:
             raise ValueError(f"limit must be 1..{MAX_LISTING_LIMIT}, got {limit}")
-        response = self.get(
+        return self.fetch(
             ctx,
             f"/r/{subreddit}/hot.json",
             # raw_json=1: text as written, without the legacy "&amp;" HTML escaping.
             {"limit": limit, "raw_json": 1},
             tool="reddit.hot",
+            parse=parse_listing,
         )
-        return parse_listing(response.body)
 
 
 class ApeWisdomClient(ProviderClient):
@@ -92,7 +92,9 @@ class ApeWisdomClient(ProviderClient):
             raise ValueError(f"invalid ApeWisdom filter {filter_name!r}")
         if page < 1:
             raise ValueError(f"page must be 1 or more, got {page}")
-        response = self.get(
-            ctx, f"/api/v1.0/filter/{filter_name}/page/{page}", tool="apewisdom.mentions"
+        return self.fetch(
+            ctx,
+            f"/api/v1.0/filter/{filter_name}/page/{page}",
+            tool="apewisdom.mentions",
+            parse=parse_mentions,
         )
-        return parse_mentions(response.body)

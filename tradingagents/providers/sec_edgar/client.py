@@ -60,8 +60,12 @@ class SecEdgarClient(ProviderClient):
         self.efts_url = efts_url.rstrip("/")
 
     def company_tickers(self, ctx: ScanContext | None) -> TickerUniverse:
-        response = self.get(ctx, "/files/company_tickers.json", tool="sec_edgar.company_tickers")
-        return parse_company_tickers(response.body)
+        return self.fetch(
+            ctx,
+            "/files/company_tickers.json",
+            tool="sec_edgar.company_tickers",
+            parse=parse_company_tickers,
+        )
 
     def current_filings(
         self, ctx: ScanContext | None, *, form: str = "4", count: int = 100, start: int = 0
@@ -74,19 +78,24 @@ class SecEdgarClient(ProviderClient):
             "owner": "include",
             "output": "atom",
         }
-        response = self.get(ctx, "/cgi-bin/browse-edgar", params, tool="sec_edgar.current_filings")
-        return parse_current_feed(response.body)
+        return self.fetch(
+            ctx,
+            "/cgi-bin/browse-edgar",
+            params,
+            tool="sec_edgar.current_filings",
+            parse=parse_current_feed,
+        )
 
     def form4(self, ctx: ScanContext | None, *, cik: int, accession: str, file_name: str) -> Form4:
         # "xslF345X05/form4.xml" is EDGAR's HTML rendering; the raw XML sits one level up.
         raw_name = _XSL_DIR.sub("", file_name)
         folder = accession.replace("-", "")
         path = f"/Archives/edgar/data/{cik}/{folder}/{raw_name}"
-        return parse_form4(self.get(ctx, path, tool="sec_edgar.form4").body)
+        return self.fetch(ctx, path, tool="sec_edgar.form4", parse=parse_form4)
 
     def submissions(self, ctx: ScanContext | None, cik: int) -> Submissions:
         url = f"{self.data_url}/submissions/CIK{cik:010d}.json"
-        return parse_submissions(self.get(ctx, url, tool="sec_edgar.submissions").body)
+        return self.fetch(ctx, url, tool="sec_edgar.submissions", parse=parse_submissions)
 
     def full_text_search(
         self,
@@ -107,4 +116,6 @@ class SecEdgarClient(ProviderClient):
         if page_from > 0:
             params["from"] = page_from
         url = f"{self.efts_url}/LATEST/search-index"
-        return parse_full_text_search(self.get(ctx, url, params, tool="sec_edgar.full_text").body)
+        return self.fetch(
+            ctx, url, params, tool="sec_edgar.full_text", parse=parse_full_text_search
+        )

@@ -44,10 +44,13 @@ class YahooClient(ProviderClient):
             "lang": "en-US",
             "region": "US",
         }
-        response = self.get(
-            ctx, "/v1/finance/screener/predefined/saved", params, tool="yahoo.screener"
+        return self.fetch(
+            ctx,
+            "/v1/finance/screener/predefined/saved",
+            params,
+            tool="yahoo.screener",
+            parse=parse_screener,
         )
-        return parse_screener(response.body)
 
     def chart(
         self, ctx: ScanContext | None, symbol: str, *, start: datetime.date, end: datetime.date
@@ -61,17 +64,23 @@ class YahooClient(ProviderClient):
             "events": "div|split",
             "includePrePost": "false",
         }
-        response = self.get(
-            ctx, f"/v8/finance/chart/{_symbol_path(symbol)}", params, tool="yahoo.chart"
+        return self.fetch(
+            ctx,
+            f"/v8/finance/chart/{_symbol_path(symbol)}",
+            params,
+            tool="yahoo.chart",
+            parse=parse_chart,
         )
-        return parse_chart(response.body)
 
     def options(
         self, ctx: ScanContext | None, symbol: str, *, expiration: datetime.date | None = None
     ) -> OptionChain:
         """The option chain of one expiry: the nearest, or ``expiration`` when given."""
         params: dict[str, str | int] = {} if expiration is None else {"date": _epoch(expiration)}
-        response = self.get(
-            ctx, f"/v7/finance/options/{_symbol_path(symbol)}", params, tool="yahoo.options"
+        return self.fetch(
+            ctx,
+            f"/v7/finance/options/{_symbol_path(symbol)}",
+            params,
+            tool="yahoo.options",
+            parse=parse_options,
         )
-        return parse_options(response.body)
