@@ -39,6 +39,11 @@ class RunServices:
 
     ``shared(key, ctx, load)`` runs ``load`` once per run however many scanners (threads) ask,
     the others waiting, each within its own deadline, for that one result.
+
+    Hand-written rather than cachetools' ``cached(condition=...)``, which also makes concurrent
+    misses wait for the first: here each waiter must give up at its own deadline, and when the
+    loader itself runs out of time the next waiter must take over instead of inheriting that
+    failure. The memo lives for one run, so there is nothing to expire.
     """
 
     def __init__(
