@@ -12,6 +12,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Checkpointer
 
+from tradingagents.closing import Closing
 from tradingagents.config import DiscoveryConfig, load_config
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery.context import ScanContext
@@ -119,7 +120,7 @@ def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
     return BreakerBoard(default_db_path(config.resilience.state_dir), policy, clock=clock)
 
 
-class DiscoveryGraph:
+class DiscoveryGraph(Closing):
     """The discovery stage as a compiled LangGraph ``StateGraph``.
 
     ``config`` is a partial config dict merged over the defaults (validated here, before any
@@ -183,12 +184,6 @@ class DiscoveryGraph:
         self.providers.close()
         if self.breakers is not None:
             self.breakers.close()
-
-    def __enter__(self) -> DiscoveryGraph:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def run(
         self,

@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import Literal, TextIO
 
+from tradingagents.closing import Closing
 from tradingagents.errors import TradingAgentsError
 from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 
@@ -153,7 +153,7 @@ def default_db_path(configured: str | os.PathLike[str] | None = None) -> Path:
     return default_state_dir(configured) / DB_FILENAME
 
 
-class BreakerBoard:
+class BreakerBoard(Closing):
     """The circuit breakers of all scanners, persisted in one SQLite file.
 
     Per run, the engine asks :meth:`admit` before dispatching a scanner and tells
@@ -272,17 +272,6 @@ class BreakerBoard:
             conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
-
-    def __enter__(self) -> BreakerBoard:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- storage -------------------------------------------------------------------------------
 

@@ -34,7 +34,6 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import NoReturn
 
 from pyrate_limiter import (
@@ -47,6 +46,7 @@ from pyrate_limiter import (
     SQLiteBucket,
 )
 
+from tradingagents.closing import Closing
 from tradingagents.errors import ProviderError
 from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 
@@ -209,7 +209,7 @@ def _window_rates(policy: RateLimitPolicy) -> list[Rate]:
     return rates
 
 
-class ProviderRateLimiter:
+class ProviderRateLimiter(Closing):
     """One provider's limits, shared by every scanner and thread that calls it.
 
     :meth:`acquire` takes one token, sleeping on the injected clock until it is due, but
@@ -302,17 +302,6 @@ class ProviderRateLimiter:
             if self._daily is not None:
                 self._daily.close()  # type: ignore[no-untyped-call]
 
-    def __enter__(self) -> ProviderRateLimiter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # -- internals (called with self._lock held) ------------------------------------------
 
     def _reserve_window_slot(self, now_s: float, now_ms: int, deadline: float) -> int:
@@ -394,7 +383,7 @@ class ProviderRateLimiter:
         )
 
 
-class RateLimiterRegistry:
+class RateLimiterRegistry(Closing):
     """One :class:`ProviderRateLimiter` per provider, created on first use and shared.
 
     ``limits`` maps provider -> policy (default :data:`DEFAULT_LIMITS`); a provider without an
@@ -435,14 +424,3 @@ class RateLimiterRegistry:
             limiters, self._limiters = list(self._limiters.values()), {}
         for limiter in limiters:
             limiter.close()
-
-    def __enter__(self) -> RateLimiterRegistry:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
