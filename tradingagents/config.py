@@ -104,7 +104,7 @@ class RetryConfig(BaseModel):
 class RateLimitConfig(BaseModel):
     model_config = _FROZEN
 
-    per_second: float | None = Field(default=None, gt=0)
+    per_second: float | None = Field(default=None, gt=0, le=500)
     per_minute: int | None = Field(default=None, gt=0)
     per_day: int | None = Field(default=None, gt=0)
 

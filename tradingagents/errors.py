@@ -125,7 +125,8 @@ class ProviderHTTPError(ProviderError):
         super().__init__(message, scanner=scanner, provider=provider, elapsed=elapsed)
         self.status = status
         self.retry_after = retry_after
-        self.retryable = status == 429 or status >= 500
+        # 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry.
+        self.retryable = status == 429 or (status >= 500 and status not in (501, 505))
 
 
 class ProviderAuthError(ProviderHTTPError):

@@ -108,6 +108,22 @@ def test_record_then_replay_gives_the_same_result(server: SnapshotServer, tmp_pa
             assert FINNHUB_KEY.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.usefixtures("keys")
+def test_recording_after_a_live_run_still_records_everything(
+    server: SnapshotServer, tmp_path: Path
+) -> None:
+    config = server.live_config(
+        cache_dir=str(tmp_path / "cache"), resilience={"state_dir": str(tmp_path / "state")}
+    )
+    with DiscoveryGraph(config, today=on_sample_day) as graph:
+        graph.run(SAMPLE_DAY)  # warms the response cache in the same state dir
+    manifest, _ = record_snapshot(
+        tmp_path / "rec", config=config, trade_date=SAMPLE_DAY, today=on_sample_day
+    )
+    total = len(load_snapshot(sample_snapshot_path()).manifest.responses)
+    assert len(manifest.responses) == total  # nothing was answered from the cache
+
+
 def test_live_edgar_scanners_are_skipped_without_a_user_agent(
     server: SnapshotServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -96,5 +96,5 @@ def test_configured_ttls_win_over_broader_built_in_patterns(tmp_path: Path) -> N
     assert cache is not None
     assert cache.ttl_for(request("/api/calendar/earnings")) == 60
     assert cache.ttl_for(request("/r/stocks/hot.json", "reddit")) == 0
-    assert cache.ttl_for(request("/v8/finance/chart/F", "yahoo")) == 12 * 3600
+    assert cache.ttl_for(request("/v8/finance/chart/F", "yahoo")) == 300
     cache.close()

@@ -148,6 +148,9 @@ class DiscoveryGraph(Closing):
     ) -> None:
         self.config = load_config(config)
         self.today = today
+        # Only what this graph creates is closed by close(); injected objects stay the caller's.
+        self._owns_providers = providers is None
+        self._owns_breakers = breakers is None
         self.providers = providers or ProviderHub(self.config, clock=clock)
         self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)
         cache_dir = default_cache_dir(self.config.cache_dir)
@@ -180,9 +183,10 @@ class DiscoveryGraph(Closing):
         self.graph = builder.compile(checkpointer=checkpointer, name="discovery")
 
     def close(self) -> None:
-        """Release the live-mode state files (cache, quotas, breakers). Safe to call twice."""
-        self.providers.close()
-        if self.breakers is not None:
+        """Release the live-mode state files this graph opened (cache, breakers). Idempotent."""
+        if self._owns_providers:
+            self.providers.close()
+        if self._owns_breakers and self.breakers is not None:
             self.breakers.close()
 
     def run(

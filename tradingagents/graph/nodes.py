@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
@@ -19,7 +20,7 @@ from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.runner import EventSink, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
-from tradingagents.resilience.breakers import BreakerBoard
+from tradingagents.resilience.breakers import BreakerBoard, BreakerStoreError
 from tradingagents.services import RunServices
 
 logger = logging.getLogger("tradingagents.graph")
@@ -70,8 +71,9 @@ class DiscoverNode:
     def __call__(self, state: DiscoveryState) -> dict[str, Any]:
         trade_date = parse_trade_date(state.get("trade_date"))
         services = self.services(trade_date) if self.services is not None else None
-        jobs = self._admit(self.jobs)
         transitions_before = self._transitions()
+        problems: list[str] = []
+        jobs = self._admit(self.jobs, problems)
         outcomes = run_scanners(
             jobs,
             trade_date=trade_date,
@@ -80,11 +82,13 @@ class DiscoverNode:
             on_event=_stream_writer(),
             services=services,
         )
-        self._record(outcomes)
+        self._record(outcomes, problems)
         summary: dict[str, Any] = {
             "providers": services.metrics.snapshot() if services is not None else {},
             "breaker_transitions": self._new_transitions(transitions_before),
         }
+        if problems:
+            summary["warnings"] = problems
         return {
             "candidates": merge_scanner_candidates(o.candidates for o in outcomes),
             "tool_logs": [entry for o in outcomes for entry in o.tool_logs],
@@ -92,34 +96,46 @@ class DiscoverNode:
             "run_summary": summary,
         }
 
-    def _admit(self, jobs: tuple[ScanJob, ...]) -> list[ScanJob]:
+    def _admit(self, jobs: tuple[ScanJob, ...], problems: list[str]) -> list[ScanJob]:
         """Ask each scanner's breaker, per run, whether it may run (disabled ones are not asked)."""
         if self.breakers is None:
             return list(jobs)
         admitted = []
         for job in jobs:
-            if job.skip is not None:
+            if job.skip is not None or problems:
+                # After one store failure the rest are admitted without asking again.
                 admitted.append(job)
                 continue
-            reason = self.breakers.admit(job.name)
-            state = self.breakers.status(job.name).state
+            try:
+                reason = self.breakers.admit(job.name)
+                state: str | None = self.breakers.status(job.name).state
+            except (BreakerStoreError, sqlite3.Error) as exc:
+                # Fail open: a broken breaker store must not stop discovery, nor lose a run.
+                _note(problems, f"breaker store unavailable for {job.name}: {exc}")
+                reason, state = None, None
             if reason is not None:
                 admitted.append(replace(job, skip=("circuit_open", reason), breaker_state=state))
             else:
                 admitted.append(replace(job, breaker_state=state))
         return admitted
 
-    def _record(self, outcomes: list[ScannerOutcome]) -> None:
+    def _record(self, outcomes: list[ScannerOutcome], problems: list[str]) -> None:
         if self.breakers is None:
             return
+        failed_before = len(problems)
         for outcome in outcomes:
+            if len(problems) > failed_before:
+                break  # the store is unavailable: one warning, not one wait per scanner
             record = outcome.record
             error = record["error"]
             status = record["status"]
             if status == "timeout" and record["started_s"] is None:
                 status = "skipped"  # never started: a queue problem, not the scanner's failure
             detail = f"{error['type']}: {error['message']}" if error else None
-            self.breakers.record(record["name"], status, detail)
+            try:
+                self.breakers.record(record["name"], status, detail)
+            except (BreakerStoreError, sqlite3.Error) as exc:
+                _note(problems, f"breaker not updated for {record['name']}: {exc}")
 
     def _transitions(self) -> dict[str, int]:
         if self.breakers is None:
@@ -134,6 +150,11 @@ class DiscoverNode:
             for name, moves in sorted(self.breakers.transitions().items())
             if moves[before.get(name, 0) :]
         }
+
+
+def _note(problems: list[str], message: str) -> None:
+    logger.warning(message)
+    problems.append(message)
 
 
 def _number(value: Any) -> float | None:

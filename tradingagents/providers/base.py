@@ -19,6 +19,7 @@ from tradingagents.errors import (
 from tradingagents.providers.http import DEFAULT_MAX_BYTES, Request, Response, Transport
 from tradingagents.resilience.clock import SYSTEM_CLOCK
 from tradingagents.resilience.guard import Resilience
+from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
 from tradingagents.resilience.retry import RetryStats, call_with_retry, is_transient
 
 logger = logging.getLogger("tradingagents.providers")
@@ -179,11 +180,12 @@ class ProviderClient:
             # Counted once the token is granted: a refused token sent nothing upstream.
             details["attempts"] += 1
             left = deadline - clock.monotonic()
-            response = self.transport.send(request, timeout=left, max_bytes=self.max_bytes)
             try:
+                response = self.transport.send(request, timeout=left, max_bytes=self.max_bytes)
                 self.raise_for_status(response)
-            except ProviderRateLimited:
-                if metrics is not None and response.status == 429:
+            except ProviderRateLimited as exc:
+                # Some transports (yfinance) raise the 429 themselves instead of returning it.
+                if metrics is not None and getattr(exc, "status", None) == 429:
                     metrics.add(self.provider, http_429=1)
                 raise
             return response
@@ -215,7 +217,9 @@ class ProviderClient:
                     validate(stale.response)
                 except ProviderError:
                     stale = None
-            if stale is not None and is_transient(exc):
+            if stale is not None and (
+                is_transient(exc) or isinstance(exc, RateLimitWouldExceedDeadline)
+            ):
                 # Yesterday's answer beats none; the log says it is stale and why.
                 details["cache"] = "stale"
                 logger.warning(

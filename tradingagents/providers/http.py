@@ -15,11 +15,18 @@ import requests
 
 from tradingagents.errors import (
     ProviderConnectionError,
+    ProviderError,
     ProviderResponseTooLarge,
     ProviderTimeout,
 )
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # far above any real response of the APIs we use
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_PERMANENT = (
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.TooManyRedirects,
+)  # far above any real response of the APIs we use
 _CHUNK = 64 * 1024
 
 
@@ -147,11 +154,20 @@ class RequestsTransport:
                 provider=request.provider,
                 elapsed=time.monotonic() - start,
             ) from None
+        except requests.exceptions.SSLError as exc:
+            raise ProviderError(
+                f"TLS failed ({type(exc).__name__})", provider=request.provider
+            ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise ProviderConnectionError(
                 f"connection failed ({type(exc).__name__})",
                 provider=request.provider,
                 elapsed=time.monotonic() - start,
+            ) from None
+        except _PERMANENT as exc:
+            # A bad URL, a certificate or a redirect loop will fail the same way every time.
+            raise ProviderError(
+                f"request failed ({type(exc).__name__})", provider=request.provider
             ) from None
         except requests.RequestException as exc:
             raise ProviderConnectionError(

@@ -25,7 +25,11 @@ from tradingagents.resilience.breakers import default_state_dir
 from tradingagents.resilience.cache import DEFAULT_TTLS, ResponseCache
 from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 from tradingagents.resilience.guard import Resilience
-from tradingagents.resilience.ratelimit import RateLimiterRegistry, limits_with_overrides
+from tradingagents.resilience.ratelimit import (
+    RateLimiterRegistry,
+    RateLimitPolicy,
+    limits_with_overrides,
+)
 from tradingagents.resilience.retry import RetryPolicy
 
 C = TypeVar("C", bound=ProviderClient)
@@ -37,6 +41,28 @@ ENV_KEYS: Mapping[ProviderName, str] = {
 }
 SEC_USER_AGENT_ENV = "SEC_USER_AGENT"
 _REPLAY_SECRET = "replay-no-key"  # never sent anywhere: replay answers from files
+
+
+_REGISTRIES: dict[tuple[Any, ...], RateLimiterRegistry] = {}
+_REGISTRIES_LOCK = threading.Lock()
+
+
+def shared_limiters(
+    limits: Mapping[str, RateLimitPolicy], state_dir: Path, clock: Clock
+) -> RateLimiterRegistry:
+    """One registry per (state dir, limits, clock) in the process, shared by every hub.
+
+    A provider's limit is per user, not per graph: two DiscoveryGraphs in one process (a
+    parent graph with two discovery subgraphs, a notebook) must not each get 10/s of EDGAR.
+    """
+    key = (str(state_dir.resolve()), tuple(sorted(limits.items())), id(clock))
+    with _REGISTRIES_LOCK:
+        registry = _REGISTRIES.get(key)
+        if registry is None:
+            registry = _REGISTRIES[key] = RateLimiterRegistry(
+                limits, state_dir=state_dir, clock=clock
+            )
+        return registry
 
 
 def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
@@ -62,9 +88,7 @@ def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
             jitter_s=retry.jitter_seconds,
             max_retry_after_s=retry.max_retry_after_seconds,
         ),
-        limiters=RateLimiterRegistry(
-            limits_with_overrides(overrides), state_dir=state_dir, clock=clock
-        ),
+        limiters=shared_limiters(limits_with_overrides(overrides), state_dir, clock),
         cache=cache,
     )
 
@@ -89,6 +113,9 @@ class ProviderHub:
         self.config = config
         self.mode = config.source.mode
         self._env = dict(os.environ if environ is None else environ)
+        for variable in ENV_KEYS.values():
+            # Registered now, before any run starts: runs snapshot the known secrets at start.
+            register_secret(self._env.get(variable, "").strip())
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self.snapshot: Snapshot | None = None
@@ -107,13 +134,10 @@ class ProviderHub:
             )
 
     def close(self) -> None:
-        """Close the SQLite files of the cache and the rate limiters (live mode)."""
-        if self.resilience is not None:
-            if self.resilience.cache is not None:
-                self.resilience.cache.close()
-            limiters = self.resilience.limiters
-            if isinstance(limiters, RateLimiterRegistry):
-                limiters.close()
+        """Close the response cache (live mode). The rate limiters are shared process-wide
+        (see :func:`shared_limiters`) and stay open."""
+        if self.resilience is not None and self.resilience.cache is not None:
+            self.resilience.cache.close()
 
     @property
     def is_live(self) -> bool:

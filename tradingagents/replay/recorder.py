@@ -38,7 +38,14 @@ def record_snapshot(
     root.mkdir(parents=True, exist_ok=True)
     live = deep_merge(
         dict(config or {}),
-        {"discovery": {"source": {"mode": "live"}, "scanner_execution": {"concurrent": False}}},
+        {
+            "discovery": {
+                "source": {"mode": "live"},
+                "scanner_execution": {"concurrent": False},
+                # A cache hit or an open breaker would leave requests out of the snapshot.
+                "resilience": {"cache": {"enabled": False}, "breaker": {"enabled": False}},
+            }
+        },
     )
     settings = load_config(live)
     recorders: list[RecordingTransport] = []
@@ -50,7 +57,8 @@ def record_snapshot(
 
     hub = ProviderHub(settings, environ=environ, wrap=wrap)
     day = trade_date or today()
-    state = DiscoveryGraph(settings, providers=hub, today=today).run(day)
+    with DiscoveryGraph(settings, providers=hub, today=today) as graph:
+        state = graph.run(day)
     entries = [entry for recorder in recorders for entry in recorder.entries]
     manifest = Manifest(
         trade_date=day,

@@ -44,8 +44,9 @@ FAILURE_STATUSES = frozenset({"error", "timeout"})
 NEUTRAL_STATUSES = frozenset({"skipped", "circuit_open"})
 
 _SCHEMA_VERSION = 1
-# Another process may hold the write lock for one short transaction; wait rather than fail.
-_BUSY_TIMEOUT_S = 10.0
+# Another process may hold the write lock for one short transaction; wait a little rather than
+# fail, but not long: discovery fails open when the store is unavailable (graph/nodes.py).
+_BUSY_TIMEOUT_S = 1.0
 # The last error is shown in skip reasons and tables, so keep it to a readable length.
 _MAX_ERROR_CHARS = 300
 
@@ -207,6 +208,11 @@ class BreakerBoard(Closing):
         ``skipped`` and ``circuit_open`` change nothing.
         """
         if status in NEUTRAL_STATUSES:
+            with self._txn() as txn:
+                row = self._load(txn.conn, name)
+                if row.state == "half_open" and row.trial_started_at is not None:
+                    # The trial never really ran (skipped, never started): the next run may try.
+                    self._store(txn.conn, replace(row, trial_started_at=None))
             return self.status(name)
         if status not in SUCCESS_STATUSES and status not in FAILURE_STATUSES:
             known = sorted(SUCCESS_STATUSES | FAILURE_STATUSES | NEUTRAL_STATUSES)

@@ -18,7 +18,9 @@ from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 
 # Per-endpoint freshness, matched against "<provider>:<path>" (first match wins).
 DEFAULT_TTLS: dict[str, float] = {
-    "yahoo:/v8/finance/chart/*": 12 * 3600,  # daily bars change once a day
+    # Short: a chart up to today holds the session's still-moving bar. Finished sessions are
+    # cached for good as parquet by the history loader.
+    "yahoo:/v8/finance/chart/*": 300,
     "yahoo:/v7/finance/options/*": 300,  # option volume moves all session
     "yahoo:/v1/finance/screener/*": 300,
     "sec_edgar:/files/company_tickers.json": 24 * 3600,
