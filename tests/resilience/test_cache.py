@@ -98,3 +98,25 @@ def test_configured_ttls_win_over_broader_built_in_patterns(tmp_path: Path) -> N
     assert cache.ttl_for(request("/r/stocks/hot.json", "reddit")) == 0
     assert cache.ttl_for(request("/v8/finance/chart/F", "yahoo")) == 300
     cache.close()
+
+
+def test_a_locked_cache_is_a_quick_miss_not_a_hang(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    path = tmp_path / "c.sqlite"
+    cache = ResponseCache(path, ttls={"nasdaq:*": 60}, clock=FakeClock(), busy_timeout_s=0.2)
+    blocker = sqlite3.connect(path, timeout=0.1)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        start = time.monotonic()
+        cache.put(request(date="2026-11-20"), Response(status=200, body=b"x"))
+        assert cache.get(request(date="2026-11-20")) is None
+        assert time.monotonic() - start < 2.0
+    finally:
+        blocker.rollback()
+        blocker.close()
+    cache.put(request(date="2026-11-20"), Response(status=200, body=b"x"))
+    assert cache.get(request(date="2026-11-20")) is not None
+    cache.close()
+    assert cache.get(request(date="2026-11-20")) is None  # closed: misses, never reopens

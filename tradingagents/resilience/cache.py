@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import fnmatch
 import hashlib
 import json
+import logging
+import sqlite3
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from requests_cache.backends.sqlite import SQLiteDict
-
 from tradingagents.providers.http import Request, Response
 from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
+
+logger = logging.getLogger("tradingagents.resilience")
 
 # Per-endpoint freshness, matched against "<provider>:<path>" (first match wins).
 DEFAULT_TTLS: dict[str, float] = {
@@ -46,9 +50,11 @@ class CachedResponse:
 class ResponseCache:
     """Responses keyed by provider and public URL (API keys are never part of a key or value).
 
-    Storage is requests-cache's SQLite backend (WAL, thread-safe connections); freshness is
-    decided here, with the injected clock, because requests-cache's own expiry reads the
-    system clock and only sees requests sessions, while Yahoo goes through yfinance.
+    Written by hand over ``sqlite3`` rather than on requests-cache: its expiry reads the system
+    clock and only sees requests sessions (Yahoo goes through yfinance), and its SQLite backend
+    retries a locked database forever, which would hold a scanner past its deadline. Here a
+    locked or broken database is a cache miss (or a skipped write) after at most
+    ``busy_timeout_s``; freshness is decided with the injected clock.
     """
 
     def __init__(
@@ -57,12 +63,21 @@ class ResponseCache:
         *,
         ttls: Mapping[str, float] | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        busy_timeout_s: float = 0.5,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.ttls = dict(DEFAULT_TTLS if ttls is None else ttls)
         self.clock = clock
-        self._store = SQLiteDict(str(path), table_name="responses", serializer=None, wal=True)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
 
     def ttl_for(self, request: Request) -> float:
         target = f"{request.provider}:{urlsplit(request.url).path}"
@@ -80,9 +95,8 @@ class ResponseCache:
         ttl = self.ttl_for(request)
         if ttl <= 0:
             return None
-        try:
-            raw = self._store[self.key(request)]
-        except KeyError:
+        raw = self._read(self.key(request))
+        if raw is None:
             return None
         data = json.loads(raw)
         age = self.clock.now().timestamp() - data["stored_at"]
@@ -108,7 +122,37 @@ class ResponseCache:
             "url": request.public_url(),
             "stored_at": self.clock.now().timestamp(),
         }
-        self._store[self.key(request)] = json.dumps(record)
+        self._write(self.key(request), json.dumps(record))
+
+    def _read(self, key: str) -> str | None:
+        with self._lock:
+            if self._conn is None:
+                return None
+            try:
+                row = self._conn.execute(
+                    "SELECT value FROM responses WHERE key = ?", (key,)
+                ).fetchone()
+            except sqlite3.Error as exc:
+                logger.warning(
+                    "response cache %s unreadable (%s): treated as a miss", self.path, exc
+                )
+                return None
+        return str(row[0]) if row else None
+
+    def _write(self, key: str, value: str) -> None:
+        with self._lock:
+            if self._conn is None:
+                return
+            try:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, value)
+                )
+            except sqlite3.Error as exc:
+                logger.warning("response cache %s not written (%s)", self.path, exc)
 
     def close(self) -> None:
-        self._store.close()  # type: ignore[no-untyped-call]
+        """Close the database; afterwards every lookup misses and writes are dropped."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
