@@ -167,9 +167,6 @@ class DiscoveryConfig(BaseModel):
 
         return tuple(dict.fromkeys(normalize_ticker(t) for t in value))
 
-    def scanner_settings(self, name: str) -> ScannerSettings:
-        return self.scanners.get(name) or ScannerSettings()
-
     def pipeline_enabled(self, pipeline: str) -> bool:
         settings = self.pipelines.get(pipeline)
         return settings.enabled if settings is not None else True

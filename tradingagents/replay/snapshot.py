@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -140,9 +140,3 @@ def write_manifest(root: Path, manifest: Manifest) -> None:
         json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8"
     )
 
-
-def entries_by_provider(entries: Iterable[SnapshotEntry]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.provider] = counts.get(entry.provider, 0) + 1
-    return counts
