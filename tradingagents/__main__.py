@@ -6,11 +6,14 @@ import argparse
 import json
 import logging
 import sys
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from tradingagents.engine.runner import describe
 from tradingagents.errors import TradingAgentsError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.reports import ArtifactError, run_directory, write_run_artifacts
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
@@ -43,14 +46,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--live", action="store_true", help="call the live APIs instead of replay")
     parser.add_argument("--replay-latency", action="store_true", help="replay recorded latencies")
     parser.add_argument("--json", action="store_true", help="print the final state as JSON")
+    parser.add_argument(
+        "--out",
+        help="also write the run's reports, tool logs and timeline.png under "
+        "DIR/discovery/<date>/run_<HH_MM_SS>/",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    started = datetime.now()
     try:
-        graph = DiscoveryGraph(_config(args))
-        state = graph.run(args.date)
+        with DiscoveryGraph(_config(args)) as graph:
+            state = graph.run(args.date)
     except TradingAgentsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    written = None
+    if args.out:
+        directory = run_directory(Path(args.out), state["trade_date"], started)
+        try:
+            written = write_run_artifacts(state, directory)
+        except ArtifactError as exc:
+            print(f"error: {exc}", file=sys.stderr)
     if args.json:
         json.dump(state, sys.stdout, indent=1, default=str)
         print()
@@ -63,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         ranked = state["ranked_candidates"]
         print(f"\n{len(state['candidates'])} candidates, {len(ranked)} after filter and rank:\n")
         print(_table(ranked))
+    if written is not None:
+        print(f"\nrun files in {written.directory}", file=sys.stderr if args.json else sys.stdout)
     ran = any(r["status"] == "ok" for r in state["scanner_runs"])
     return 0 if ran else 1
 

@@ -406,7 +406,10 @@ class _Run:
                 f"scan() returned {type(raw).__name__}, expected a list of candidates", scanner=name
             )
         if error is not None:
-            if not isinstance(error, InvalidScannerOutput):
+            # A scanner stopping because it was cancelled (its deadline passed) is expected, and
+            # its late result is discarded: no traceback for that.
+            cancelled = slot.cancel.is_set() or isinstance(error, ScannerTimeout)
+            if not isinstance(error, InvalidScannerOutput) and not cancelled:
                 # Formatted and redacted here: an exception message can carry a key (a quota
                 # notice echoing it, a URL with apikey=), and exc_info would log it verbatim.
                 trace = "".join(traceback.format_exception(error))

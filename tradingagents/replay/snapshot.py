@@ -139,4 +139,3 @@ def write_manifest(root: Path, manifest: Manifest) -> None:
     (root / MANIFEST).write_text(
         json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8"
     )
-
