@@ -62,6 +62,18 @@ class RankConfig(BaseModel):
     promote_at_sources: int | None = Field(default=3, ge=2)
 
 
+class LlmRankConfig(BaseModel):
+    """The optional llm_rank node (it runs only when ``DiscoveryGraph`` is given an ``llm``)."""
+
+    model_config = _FROZEN
+
+    # The prompt holds at most this many of the top ranked candidates, each context clipped to
+    # max_context_chars, so its size is bounded whatever the scanners found.
+    max_candidates_in_prompt: int = Field(default=30, ge=1, le=1000)
+    max_context_chars: int = Field(default=200, ge=0, le=10_000)
+    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+
 ProviderName = Literal[
     "yahoo", "sec_edgar", "nasdaq", "finnhub", "alpha_vantage", "reddit", "apewisdom"
 ]
@@ -158,6 +170,7 @@ class DiscoveryConfig(BaseModel):
     pipelines: dict[str, PipelineSettings] = Field(default_factory=dict)
     filter: FilterConfig = FilterConfig()
     rank: RankConfig = RankConfig()
+    llm_rank: LlmRankConfig = LlmRankConfig()
 
     @field_validator("universe")
     @classmethod

@@ -115,5 +115,14 @@ DEFAULT_CONFIG: dict[str, Any] = {
             # (None: never).
             "promote_at_sources": 3,
         },
+        # The optional LLM ranker, used only when DiscoveryGraph is given an `llm`.
+        "llm_rank": {
+            # Top ranked candidates sent to the model (the rest keep their order after them).
+            "max_candidates_in_prompt": 30,
+            # Each candidate's context is clipped to this many characters in the prompt.
+            "max_context_chars": 200,
+            # No answer by then: the deterministic ranking is kept.
+            "timeout_seconds": 60,
+        },
     }
 }

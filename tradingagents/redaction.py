@@ -18,9 +18,12 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 # name=value pairs in URLs, query strings and free text ("...?apikey=ABC&symbol=F").
+# The name's prefix and suffix are bounded: unbounded ones made a long unbroken string
+# (a base64 blob) take quadratic time to scan.
 _PAIR = re.compile(
-    r"(?P<name>[A-Za-z0-9_\-]*(?:api[_-]?key|apikey|access[_-]?key|secret|token|passw(?:or)?d|"
-    r"signature|session[_-]?id)[A-Za-z0-9_\-]*)(?P<sep>\s*[=:]\s*)(?P<value>[^&\s'\",;]+)",
+    r"(?P<name>(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{0,32}(?:api[_-]?key|apikey|access[_-]?key|"
+    r"secret|token|passw(?:or)?d|signature|session[_-]?id)[A-Za-z0-9_\-]{0,32})"
+    r"(?P<sep>\s*[=:]\s*)(?P<value>[^&\s'\",;]+)",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<kind>Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=\-]{6,}", re.IGNORECASE)

@@ -64,6 +64,7 @@ def test_the_json_files_round_trip_the_state(tmp_path: Path) -> None:
         "filter_rejections",
         "scanner_runs",
         "run_summary",
+        "llm_rank",
     }
     assert result["trade_date"] == "2026-11-20"
     assert result["ranked_candidates"] == state["ranked_candidates"]

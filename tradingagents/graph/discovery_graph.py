@@ -1,4 +1,4 @@
-"""DiscoveryGraph: the compiled ``START -> discover -> filter -> rank -> END`` StateGraph."""
+"""DiscoveryGraph: the compiled ``START -> discover -> filter -> rank [-> llm_rank] -> END``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 from importlib import metadata
 from typing import Any, cast
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Checkpointer
@@ -20,6 +21,7 @@ from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instan
 from tradingagents.discovery.scanner import Scanner, validate_params
 from tradingagents.engine.runner import ScanJob
 from tradingagents.errors import ConfigError, ConfigProblem
+from tradingagents.graph.llm_rank import LlmRankNode
 from tradingagents.graph.nodes import build_nodes, parse_trade_date
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.providers.hub import ProviderHub
@@ -130,6 +132,8 @@ class DiscoveryGraph(Closing):
     pool with any in-process ``concurrent.futures.Executor``; ``checkpointer`` is passed to
     ``compile``. ``providers`` replaces the :class:`ProviderHub` built from config (to inject
     transports); ``today`` is the clock for "today" (live-only data, the default date).
+    ``llm``, any langchain-core chat model, adds an ``llm_rank`` node after ``rank`` that
+    re-ranks the candidates, falling back to the deterministic ranking on any failure.
     ``graph`` works on its own or as a subgraph of a bigger trading graph.
     """
 
@@ -145,6 +149,7 @@ class DiscoveryGraph(Closing):
         today: Callable[[], date] = date.today,
         clock: Clock = SYSTEM_CLOCK,
         breakers: BreakerBoard | None = None,
+        llm: BaseChatModel | None = None,
     ) -> None:
         self.config = load_config(config)
         self.today = today
@@ -179,7 +184,12 @@ class DiscoveryGraph(Closing):
         builder.add_edge(START, "discover")
         builder.add_edge("discover", "filter")
         builder.add_edge("filter", "rank")
-        builder.add_edge("rank", END)
+        if llm is None:
+            builder.add_edge("rank", END)
+        else:
+            builder.add_node("llm_rank", LlmRankNode(self.config.llm_rank, llm))
+            builder.add_edge("rank", "llm_rank")
+            builder.add_edge("llm_rank", END)
         self.graph = builder.compile(checkpointer=checkpointer, name="discovery")
 
     def close(self) -> None:

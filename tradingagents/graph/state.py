@@ -30,3 +30,5 @@ class DiscoveryState(TypedDict, total=False):
     run_summary: dict[str, Any]
     #: The filter's survivors ordered by priority then score, capped; each has rank and score.
     ranked_candidates: list[dict[str, Any]]
+    #: Only with an LLM ranker: ``used``, ``model``, ``fallback_reason``, ``prompt_chars``.
+    llm_rank: dict[str, Any]

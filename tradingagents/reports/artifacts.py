@@ -32,6 +32,7 @@ RESULT_KEYS: dict[str, Callable[[], Any]] = {
     "filter_rejections": list,
     "scanner_runs": list,
     "run_summary": dict,
+    "llm_rank": dict,
 }
 
 
