@@ -1,0 +1,169 @@
+"""The ``tradingagents`` command line, offline on the bundled sample snapshot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tradingagents.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+BUILTINS = [
+    "earnings_calendar",
+    "insider_buying",
+    "market_movers",
+    "options_flow",
+    "reddit_trending",
+    "rsi_oversold",
+    "sec_catalysts",
+    "technical_breakout",
+    "volume_accumulation",
+]
+
+
+def invoke(*args: str) -> Result:
+    # Wide enough that rich tables never fold a scanner name.
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def run_files(root: Path) -> list[Path]:
+    return sorted((root / "discovery" / "2026-11-20").glob("run_*/*"))
+
+
+def test_discover_prints_ranked_candidates_and_progress_on_stderr(tmp_path: Path) -> None:
+    result = invoke("discover", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "DVN" in result.stdout and "critical" in result.stdout
+    for name in BUILTINS:
+        assert name in result.stderr
+    assert "discovery for 2026-11-20" in result.stderr
+    assert "run files in" in result.stderr
+    assert {p.name for p in run_files(tmp_path)} >= {"discovery_result.json", "timeline.png"}
+
+
+def test_discover_json_is_the_only_stdout(tmp_path: Path) -> None:
+    result = invoke("discover", "--json", "--sequential", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    state = json.loads(result.stdout)
+    assert [r["status"] for r in state["scanner_runs"]] == ["ok"] * 9
+    assert "rsi_oversold" in result.stderr
+
+
+def test_only_and_skip_disable_the_others(tmp_path: Path) -> None:
+    result = invoke(
+        "discover", "--json", "--only", "rsi_oversold,market_movers", "--skip", "market_movers",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    statuses = {r["name"]: r["status"] for r in json.loads(result.stdout)["scanner_runs"]}
+    assert statuses.pop("rsi_oversold") == "ok"
+    assert set(statuses.values()) == {"skipped"}
+
+
+def test_no_scanner_ok_exits_1(tmp_path: Path) -> None:
+    result = invoke("discover", "--json", "--skip", ",".join(BUILTINS), "--out", str(tmp_path))
+    assert result.exit_code == 1
+    json.loads(result.stdout)
+
+
+def test_unknown_scanner_in_only_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke("discover", "--only", "rsi_oversold,nosuch", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "nosuch" in result.stderr
+    assert not run_files(tmp_path)
+
+
+def test_bad_key_in_toml_names_the_file_and_key_path(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[discovery.scanners.rsi_oversold]\nmax_rsy = 5\n", encoding="utf-8")
+    result = invoke("discover", "--config", str(config), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert str(config) in result.stderr
+    assert "discovery.scanners.rsi_oversold.max_rsy" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[discovery\n", "not valid TOML"),
+        ('[discovery.scanner_execution]\nmax_workers = "x"\n', "max_workers"),
+    ],
+)
+def test_bad_toml_or_value_exits_2(tmp_path: Path, text: str, expected: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(text, encoding="utf-8")
+    result = invoke("discover", "--config", str(config), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert expected in result.stderr and str(config) in result.stderr
+
+
+def test_toml_settings_apply(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[discovery.scanners.rsi_oversold]\nenabled = false\n", encoding="utf-8")
+    result = invoke("discover", "--json", "--config", str(config), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    runs = {r["name"]: r["status"] for r in json.loads(result.stdout)["scanner_runs"]}
+    assert runs["rsi_oversold"] == "skipped"
+
+
+def test_bad_snapshot_exits_2(tmp_path: Path) -> None:
+    result = invoke("discover", "--snapshot", str(tmp_path / "none"), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "manifest.json" in result.stderr
+
+
+def test_scanners_list_shows_all_nine() -> None:
+    result = invoke("scanners", "list")
+    assert result.exit_code == 0, result.stderr
+    for name in BUILTINS:
+        assert name in result.stdout
+    assert "mean_reversion" in result.stdout
+
+
+def test_scanners_explain_shows_params_and_config_values(tmp_path: Path) -> None:
+    result = invoke("scanners", "explain", "rsi_oversold")
+    assert result.exit_code == 0, result.stderr
+    assert "max_rsi" in result.stdout and "RSI(2)" in result.stdout
+    config = tmp_path / "c.toml"
+    config.write_text("[discovery.scanners.rsi_oversold]\nmax_rsi = 7.5\n", encoding="utf-8")
+    result = invoke("scanners", "explain", "rsi_oversold", "--config", str(config))
+    assert "7.5" in result.stdout
+    assert invoke("scanners", "explain", "nosuch").exit_code == 2
+
+
+def test_breakers_show_and_reset_on_empty_state() -> None:
+    shown = invoke("breakers", "show")
+    assert shown.exit_code == 0, shown.stderr
+    assert "no breaker state" in shown.stdout
+    reset = invoke("breakers", "reset", "rsi_oversold")
+    assert reset.exit_code == 0
+    assert "no breaker state for rsi_oversold" in reset.stdout
+
+
+def test_snapshot_show_summarises_the_sample() -> None:
+    result = invoke("snapshot", "show")
+    assert result.exit_code == 0, result.stderr
+    assert "2026-11-20" in result.stdout and "generated" in result.stdout
+    assert "yahoo" in result.stdout
+
+
+@pytest.mark.slow
+def test_real_process_json_composes(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tradingagents.cli", "discover", "--json", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    state = json.loads(done.stdout)
+    assert len(state["scanner_runs"]) == 9
+    assert "rsi_oversold" in done.stderr and "run files in" in done.stderr
+    assert len(run_files(tmp_path)) == 5
