@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import time
 import tomllib
@@ -20,6 +21,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
+from tradingagents.calendar import previous_session
 from tradingagents.config import load_config
 from tradingagents.discovery.registry import load_registry
 from tradingagents.discovery.scanner import Scanner, validate_params
@@ -29,6 +31,7 @@ from tradingagents.graph.nodes import parse_trade_date
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 from tradingagents.reports import ArtifactError, run_directory, write_run_artifacts
+from tradingagents.reports.history import RunHistory, default_history_path
 from tradingagents.resilience.breakers import (
     BreakerStoreError,
     default_db_path,
@@ -321,7 +324,14 @@ def discover(
                 day = graph.providers.snapshot.trade_date
             else:
                 day = graph.today()
+            if graph.providers.snapshot is None:
+                # Live data exists only for sessions: a weekend or holiday means the one before.
+                day, note = previous_session(day)
+                if note:
+                    err.print(escape(note))
         except TradingAgentsError as exc:
+            raise _fail(str(exc)) from None
+        except ValueError as exc:
             raise _fail(str(exc)) from None
         snap = graph.providers.snapshot
         where = f"replay of {snap.root} ({snap.manifest.kind})" if snap else "live APIs"
@@ -340,6 +350,8 @@ def discover(
         except TradingAgentsError as exc:
             raise _fail(str(exc)) from None
     assert state is not None  # the values stream always ends with the final state
+    with RunHistory(default_history_path(loaded.resilience.state_dir)) as history:
+        history.record(state)
     written = None
     try:
         directory = run_directory(out, state["trade_date"], started)
@@ -396,7 +408,17 @@ def scanners_list(
     table = Table(title="scanners", title_justify="left")
     for column in ("scanner", "pipeline", "enabled", "breaker"):
         table.add_column(column, no_wrap=True)
+    table.add_column("median latency (last 20 runs)", justify="right")
     table.add_column("data")
+    history = RunHistory(default_history_path(config.resilience.state_dir))
+    latencies: dict[str, float | None] = {}
+    try:
+        for scanner in _scanners():
+            latencies[scanner.name] = history.median_latency(scanner.name, last=20)
+    except sqlite3.Error as exc:
+        _stderr().print(f"warning: cannot read the run history: {escape(str(exc))}")
+    finally:
+        history.close()
     for scanner in _scanners():
         settings = config.scanners.get(scanner.name)
         enabled = settings.enabled if settings is not None else True
@@ -407,9 +429,14 @@ def scanners_list(
             scanner.pipeline,
             "yes" if enabled else "no",
             breakers.get(scanner.name, "closed" if db.exists() else "-"),
+            _latency(latencies.get(scanner.name)),
             escape(_clip(_doc_line(scanner, "Data").split(";")[0], 40)),
         )
     Console(highlight=False).print(table)
+
+
+def _latency(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.2f}s"
 
 
 def _loaded(config_file: Path | None) -> Any:

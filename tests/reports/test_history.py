@@ -1,0 +1,124 @@
+"""The run history: per-scanner status and latency in history.sqlite of the state directory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tradingagents.cli import app
+from tradingagents.reports.history import RunHistory, default_history_path
+
+
+def _state(trade_date: str, *runs: tuple[str, str, float | None, int | None]) -> dict[str, Any]:
+    return {
+        "trade_date": trade_date,
+        "scanner_runs": [
+            {"name": n, "status": s, "duration_s": d, "candidates": c} for n, s, d, c in runs
+        ],
+    }
+
+
+def test_default_path_is_in_the_state_directory() -> None:
+    path = default_history_path()
+    assert path == Path(os.environ["TRADINGAGENTS_STATE_DIR"]) / "history.sqlite"
+    assert RunHistory().path == path
+
+
+def test_record_writes_one_row_per_scanner_run(tmp_path: Path) -> None:
+    when = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
+    with RunHistory(tmp_path / "h.sqlite") as history:
+        state = _state("2026-11-20", ("a", "ok", 0.5, 3), ("b", "timeout", 2.0, None))
+        assert history.record(state, run_at=when) == 2
+        (row,) = history.recent("a")
+        assert row.run_at == "2026-11-20T14:30:00+00:00"
+        assert (row.trade_date, row.name, row.status, row.duration_s, row.candidates) == (
+            "2026-11-20",
+            "a",
+            "ok",
+            0.5,
+            3,
+        )
+        assert history.recent("b")[0].status == "timeout"
+        assert history.recent("nosuch") == []
+    mode = sqlite3.connect(tmp_path / "h.sqlite").execute("PRAGMA journal_mode").fetchone()
+    assert mode == ("wal",)
+
+
+def test_median_latency_over_the_last_runs(tmp_path: Path) -> None:
+    with RunHistory(tmp_path / "h.sqlite") as history:
+        assert history.median_latency("a") is None
+        for seconds in [100.0] * 5 + [float(i) for i in range(1, 21)]:
+            history.record(_state("2026-11-20", ("a", "ok", seconds, 1)))
+        history.record(_state("2026-11-20", ("a", "skipped", None, None)))
+        # The last 20 runs: the skipped one (no latency) and 2..20s; the 100s runs are older.
+        assert history.median_latency("a") == pytest.approx(11.0)
+        assert history.median_latency("a", last=3) == pytest.approx(19.5)
+        recent = history.recent("a", last=2)
+        assert [r.status for r in recent] == ["skipped", "ok"]
+
+
+def test_missing_file_reads_as_empty_and_is_not_created(tmp_path: Path) -> None:
+    history = RunHistory(tmp_path / "none" / "h.sqlite")
+    assert history.recent("a") == []
+    assert history.median_latency("a") is None
+    history.close()
+    assert not (tmp_path / "none").exists()
+
+
+def test_write_failure_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    history = RunHistory(blocker / "h.sqlite")
+    with caplog.at_level(logging.WARNING, logger="tradingagents"):
+        assert history.record(_state("2026-11-20", ("a", "ok", 1.0, 1))) == 0
+    assert "cannot record the run history" in caplog.text
+    history.close()
+
+
+def test_corrupt_file_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with caplog.at_level(logging.WARNING, logger="tradingagents"), RunHistory(path) as history:
+        assert history.record(_state("2026-11-20", ("a", "ok", 1.0, 1))) == 0
+    assert "cannot record the run history" in caplog.text
+
+
+def test_discover_records_and_scanners_list_shows_median_latency(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"COLUMNS": "250"}
+    before = runner.invoke(app, ["scanners", "list"], env=env)
+    assert before.exit_code == 0
+    assert "median latency (last 20 runs)" in before.stdout
+    for _ in range(2):
+        result = runner.invoke(
+            app, ["discover", "--json", "--only", "rsi_oversold", "--out", str(tmp_path)], env=env
+        )
+        assert result.exit_code == 0, result.stderr
+    with RunHistory() as history:
+        runs = history.recent("rsi_oversold")
+        assert [r.status for r in runs] == ["ok", "ok"]
+        assert runs[0].trade_date == "2026-11-20"
+        assert history.recent("market_movers")[0].status == "skipped"
+        median = history.median_latency("rsi_oversold")
+    assert median is not None
+    listed = runner.invoke(app, ["scanners", "list"], env=env)
+    assert listed.exit_code == 0
+    line = next(ln for ln in listed.stdout.splitlines() if "rsi_oversold" in ln)
+    assert f"{median:.2f}s" in line
+
+
+def test_scanners_list_survives_a_corrupt_history() -> None:
+    path = default_history_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not sqlite" * 100)
+    result = CliRunner().invoke(app, ["scanners", "list"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    assert "rsi_oversold" in result.stdout
+    assert "cannot read the run history" in result.stderr

@@ -1,0 +1,90 @@
+"""NYSE trading days: weekends and holidays move to the previous session."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tradingagents.calendar import is_session, previous_session
+from tradingagents.cli import app
+
+
+def test_saturday_moves_to_friday() -> None:
+    day, note = previous_session(date(2026, 11, 28))
+    assert day == date(2026, 11, 27)
+    assert note == "2026-11-28 is not a NYSE trading day (weekend); using 2026-11-27"
+
+
+def test_thanksgiving_moves_to_wednesday() -> None:
+    day, note = previous_session(date(2026, 11, 26))
+    assert day == date(2026, 11, 25)
+    assert note is not None
+    assert "Thanksgiving" in note
+    assert note.endswith("using 2026-11-25")
+
+
+def test_session_day_is_unchanged() -> None:
+    assert previous_session(date(2026, 11, 25)) == (date(2026, 11, 25), None)
+    assert is_session(date(2026, 11, 25))
+
+
+def test_observed_holiday_on_friday_before_a_saturday_holiday() -> None:
+    # July 4th 2026 is a Saturday; Friday the 3rd is the observed holiday.
+    assert previous_session(date(2026, 7, 4))[0] == date(2026, 7, 2)
+    assert not is_session(date(2026, 7, 3))
+
+
+def test_dates_beyond_the_default_calendar_window() -> None:
+    day, note = previous_session(date(2031, 12, 25))
+    assert day == date(2031, 12, 24)
+    assert note is not None and "Christmas" in note
+
+
+def test_dates_before_the_calendar_are_rejected() -> None:
+    with pytest.raises(ValueError, match="outside the calendar"):
+        previous_session(date(1980, 1, 1))
+
+
+BUILTINS = [
+    "earnings_calendar",
+    "insider_buying",
+    "market_movers",
+    "options_flow",
+    "reddit_trending",
+    "rsi_oversold",
+    "sec_catalysts",
+    "technical_breakout",
+    "volume_accumulation",
+]
+
+
+def _discover(tmp_path: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        app,
+        ["discover", "--json", "--skip", ",".join(BUILTINS), "--out", str(tmp_path), *args],
+        env={"COLUMNS": "200"},
+    )
+
+
+def test_live_discover_moves_a_weekend_date_with_a_note(tmp_path: Path) -> None:
+    # Every scanner skipped: nothing touches the network, the run itself ends with status 1.
+    result = _discover(tmp_path, "--source", "live", "--date", "2026-11-28")
+    assert "2026-11-28 is not a NYSE trading day (weekend); using 2026-11-27" in result.stderr
+    assert "discovery for 2026-11-27 from live APIs" in result.stderr
+    assert json.loads(result.stdout)["trade_date"] == "2026-11-27"
+
+
+def test_live_discover_keeps_a_session_date_silently(tmp_path: Path) -> None:
+    result = _discover(tmp_path, "--source", "live", "--date", "2026-11-25")
+    assert "not a NYSE trading day" not in result.stderr
+    assert json.loads(result.stdout)["trade_date"] == "2026-11-25"
+
+
+def test_replay_discover_uses_the_date_as_is(tmp_path: Path) -> None:
+    result = _discover(tmp_path, "--date", "2026-11-28")
+    assert "not a NYSE trading day" not in result.stderr
+    assert json.loads(result.stdout)["trade_date"] == "2026-11-28"

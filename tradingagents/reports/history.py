@@ -1,0 +1,139 @@
+"""Run history: per-scanner status and latency of each discovery run, in a local SQLite file.
+
+The file lives in the state directory next to the breakers (``history.sqlite``). Writing the
+history is best effort: a failure is logged as a warning and never breaks a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tradingagents.closing import Closing
+from tradingagents.resilience.breakers import default_state_dir
+
+logger = logging.getLogger(__name__)
+
+HISTORY_FILENAME = "history.sqlite"
+DEFAULT_WINDOW = 20
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scanner_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_at TEXT NOT NULL,
+    trade_date TEXT,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    duration_s REAL,
+    candidates INTEGER
+);
+CREATE INDEX IF NOT EXISTS scanner_runs_name ON scanner_runs (name, id);
+"""
+
+
+def default_history_path(configured: str | os.PathLike[str] | None = None) -> Path:
+    """The run history file in :func:`default_state_dir`."""
+    return default_state_dir(configured) / HISTORY_FILENAME
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One scanner's outcome in one run."""
+
+    run_at: str
+    trade_date: str | None
+    name: str
+    status: str
+    duration_s: float | None
+    candidates: int | None
+
+
+class RunHistory(Closing):
+    """Append-only per-scanner run records; opened lazily, WAL journal."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_history_path()
+        self._conn: sqlite3.Connection | None = None
+
+    def _connect(self, *, create: bool) -> sqlite3.Connection | None:
+        if self._conn is not None:
+            return self._conn
+        if not create and not self.path.exists():
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=5.0)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+        except sqlite3.Error:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def record(self, state: Mapping[str, Any], *, run_at: datetime | None = None) -> int:
+        """Insert one row per ``scanner_runs`` entry of ``state``; returns the rows written.
+
+        Never raises: a failure to write is logged as a warning and 0 is returned.
+        """
+        when = (run_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        trade_date = state.get("trade_date")
+        rows = []
+        for run in state.get("scanner_runs") or []:
+            duration = run.get("duration_s")
+            count = run.get("candidates")
+            rows.append(
+                (
+                    when,
+                    None if trade_date is None else str(trade_date),
+                    str(run.get("name", "")),
+                    str(run.get("status", "")),
+                    None if duration is None else float(duration),
+                    None if count is None else int(count),
+                )
+            )
+        if not rows:
+            return 0
+        try:
+            conn = self._connect(create=True)
+            assert conn is not None
+            with conn:
+                conn.executemany(
+                    "INSERT INTO scanner_runs"
+                    " (run_at, trade_date, name, status, duration_s, candidates)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("cannot record the run history in %s: %s", self.path, exc)
+            return 0
+        return len(rows)
+
+    def recent(self, name: str, last: int = DEFAULT_WINDOW) -> list[HistoryRow]:
+        """The last ``last`` records of scanner ``name``, newest first."""
+        conn = self._connect(create=False)
+        if conn is None:
+            return []
+        cursor = conn.execute(
+            "SELECT run_at, trade_date, name, status, duration_s, candidates"
+            " FROM scanner_runs WHERE name = ? ORDER BY id DESC LIMIT ?",
+            (name, last),
+        )
+        return [HistoryRow(*row) for row in cursor.fetchall()]
+
+    def median_latency(self, name: str, last: int = DEFAULT_WINDOW) -> float | None:
+        """Median ``duration_s`` over the last ``last`` runs of ``name`` that have one."""
+        durations = [r.duration_s for r in self.recent(name, last) if r.duration_s is not None]
+        return statistics.median(durations) if durations else None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
