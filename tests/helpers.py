@@ -8,6 +8,19 @@ from typing import Any
 from tradingagents.discovery import ScanContext, Scanner, ScannerParams
 from tradingagents.engine.records import without_timings
 
+#: The built-in scanners, in registry (name) order.
+BUILTINS = [
+    "earnings_calendar",
+    "insider_buying",
+    "market_movers",
+    "options_flow",
+    "reddit_trending",
+    "rsi_oversold",
+    "sec_catalysts",
+    "technical_breakout",
+    "volume_accumulation",
+]
+
 
 def make_scanner(
     name: str,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.helpers import BUILTINS
 from tradingagents.calendar import is_session, previous_session
 from tradingagents.cli import app
 
@@ -47,19 +48,6 @@ def test_dates_beyond_the_default_calendar_window() -> None:
 def test_dates_before_the_calendar_are_rejected() -> None:
     with pytest.raises(ValueError, match="outside the calendar"):
         previous_session(date(1980, 1, 1))
-
-
-BUILTINS = [
-    "earnings_calendar",
-    "insider_buying",
-    "market_movers",
-    "options_flow",
-    "reddit_trending",
-    "rsi_oversold",
-    "sec_catalysts",
-    "technical_breakout",
-    "volume_accumulation",
-]
 
 
 def _discover(tmp_path: Path, *args: str) -> Result:

@@ -10,20 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.helpers import BUILTINS
 from tradingagents.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
-BUILTINS = [
-    "earnings_calendar",
-    "insider_buying",
-    "market_movers",
-    "options_flow",
-    "reddit_trending",
-    "rsi_oversold",
-    "sec_catalysts",
-    "technical_breakout",
-    "volume_accumulation",
-]
 
 
 def invoke(*args: str) -> Result:

@@ -27,7 +27,6 @@ from tradingagents.discovery.registry import load_registry
 from tradingagents.discovery.scanner import Scanner, validate_params
 from tradingagents.errors import ConfigError, TradingAgentsError
 from tradingagents.graph.discovery_graph import DiscoveryGraph, registered_scanners
-from tradingagents.graph.nodes import parse_trade_date
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 from tradingagents.reports import ArtifactError, run_directory, write_run_artifacts
@@ -318,12 +317,7 @@ def discover(
     state: dict[str, Any] | None = None
     with graph:
         try:
-            if trade_date is not None:
-                day = parse_trade_date(trade_date)
-            elif graph.providers.snapshot is not None:
-                day = graph.providers.snapshot.trade_date
-            else:
-                day = graph.today()
+            day = graph.resolve_date(trade_date)
             if graph.providers.snapshot is None:
                 # Live data exists only for sessions: a weekend or holiday means the one before.
                 day, note = previous_session(day)

@@ -12,22 +12,11 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from tests.helpers import normalise, runs_by_name
+from tests.helpers import BUILTINS, normalise, runs_by_name
 from tradingagents.discovery import load_registry
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.replay.snapshot import sample_snapshot_path
 
-BUILTINS = [
-    "earnings_calendar",
-    "insider_buying",
-    "market_movers",
-    "options_flow",
-    "reddit_trending",
-    "rsi_oversold",
-    "sec_catalysts",
-    "technical_breakout",
-    "volume_accumulation",
-]
 SAMPLE_DATE = "2026-11-20"
 
 EXPECTED: dict[str, list[tuple[str, str]]] = {

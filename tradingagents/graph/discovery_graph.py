@@ -199,6 +199,14 @@ class DiscoveryGraph(Closing):
         if self._owns_breakers and self.breakers is not None:
             self.breakers.close()
 
+    def resolve_date(self, trade_date: str | date | None) -> date:
+        """The run's date: as given, else the replay snapshot's, else today (live mode)."""
+        if trade_date is not None:
+            return parse_trade_date(trade_date)
+        if self.providers.snapshot is not None:
+            return self.providers.snapshot.trade_date
+        return self.today()
+
     def run(
         self,
         trade_date: str | date | None = None,
@@ -214,11 +222,6 @@ class DiscoveryGraph(Closing):
         not replaced by, what the scanners find). ``config`` is LangGraph's runnable config
         (``thread_id`` for a checkpointer, callbacks...).
         """
-        if trade_date is not None:
-            day = parse_trade_date(trade_date)
-        elif self.providers.snapshot is not None:
-            day = self.providers.snapshot.trade_date
-        else:
-            day = self.today()
+        day = self.resolve_date(trade_date)
         inputs = cast(DiscoveryState, {**(state or {}), "trade_date": day.isoformat()})
         return dict(self.graph.invoke(inputs, config=config))
