@@ -423,6 +423,17 @@ def test_an_oversized_body_is_cut_off_at_the_cap(upstream: Upstream, cap: int | 
     assert upstream.count == 1
 
 
+def assert_cut_at_deadline(out: Any, timeout: float) -> None:
+    """The run ended at the scanner's deadline, recorded as a timeout (or the call's own)."""
+    # The request gives up just before the deadline (at most 0.5 s early) to report itself.
+    assert timeout - 0.6 <= out.seconds < timeout + MARGIN
+    assert out.probe["status"] in ("timeout", "error")
+    if out.probe["status"] == "error":
+        assert out.error["type"] == "ProviderTimeout"
+    else:
+        assert out.error["type"] == "ScannerTimeout"
+
+
 # -- sockets -----------------------------------------------------------------------------------
 
 
@@ -436,13 +447,7 @@ def test_a_server_that_never_answers_ends_at_the_scanner_deadline() -> None:
         assert probe.finished.wait(MARGIN), "the client did not give up at the deadline"
         assert server.connections == 1
 
-    # The request gives up just before the deadline (at most 0.5 s early) to report itself.
-    assert timeout - 0.6 <= out.seconds < timeout + MARGIN
-    assert out.probe["status"] in ("timeout", "error")
-    if out.probe["status"] == "error":
-        assert out.error["type"] == "ProviderTimeout"
-    else:
-        assert out.error["type"] == "ScannerTimeout"
+    assert_cut_at_deadline(out, timeout)
     # The scanner's own thread got ProviderTimeout at the deadline, not 30 s later.
     assert isinstance(probe.error, ProviderTimeout)
     assert probe.seconds is not None and probe.seconds < timeout + 1.0
@@ -473,13 +478,7 @@ def test_a_dripping_body_is_cut_at_the_scanner_deadline() -> None:
         assert probe.finished.wait(MARGIN), "the client kept reading the drip"
         assert server.connections == 1
 
-    # The request gives up just before the deadline (at most 0.5 s early) to report itself.
-    assert timeout - 0.6 <= out.seconds < timeout + MARGIN
-    assert out.probe["status"] in ("timeout", "error")
-    if out.probe["status"] == "error":
-        assert out.error["type"] == "ProviderTimeout"
-    else:
-        assert out.error["type"] == "ScannerTimeout"
+    assert_cut_at_deadline(out, timeout)
     # The watchdog shut the socket at the deadline: the body would have taken ~300 s.
     assert isinstance(probe.error, ProviderTimeout)
     assert "body still arriving" in str(probe.error)

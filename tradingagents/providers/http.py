@@ -83,6 +83,28 @@ def _abort(raw: requests.Response, aborted: threading.Event) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+def timed_out(request: Request, start: float, exc: BaseException) -> ProviderTimeout:
+    """A library timeout as ours. Messages carry the exception type only: library messages
+    can hold the URL, and with it a key or a crumb."""
+    elapsed = time.monotonic() - start
+    return ProviderTimeout(
+        f"timed out after {elapsed:.3g}s ({type(exc).__name__})",
+        provider=request.provider,
+        elapsed=elapsed,
+    )
+
+
+def connection_failed(
+    request: Request, start: float, exc: BaseException
+) -> ProviderConnectionError:
+    """A library connection failure (refused, reset, broken chunk) as ours; type name only."""
+    return ProviderConnectionError(
+        f"connection failed ({type(exc).__name__})",
+        provider=request.provider,
+        elapsed=time.monotonic() - start,
+    )
+
+
 class RequestsTransport:
     """A transport over a ``requests.Session`` (live HTTP, and local test servers).
 
@@ -149,21 +171,13 @@ class RequestsTransport:
                     elapsed_s=time.monotonic() - start,
                 )
         except requests.Timeout as exc:
-            raise ProviderTimeout(
-                f"timed out after {time.monotonic() - start:.3g}s ({type(exc).__name__})",
-                provider=request.provider,
-                elapsed=time.monotonic() - start,
-            ) from None
+            raise timed_out(request, start, exc) from None
         except requests.exceptions.SSLError as exc:
             raise ProviderError(
                 f"TLS failed ({type(exc).__name__})", provider=request.provider
             ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise ProviderConnectionError(
-                f"connection failed ({type(exc).__name__})",
-                provider=request.provider,
-                elapsed=time.monotonic() - start,
-            ) from None
+            raise connection_failed(request, start, exc) from None
         except _PERMANENT as exc:
             # A bad URL, a certificate or a redirect loop will fail the same way every time.
             raise ProviderError(

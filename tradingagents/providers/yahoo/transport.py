@@ -14,7 +14,7 @@ from tradingagents.errors import (
     ProviderResponseTooLarge,
     ProviderTimeout,
 )
-from tradingagents.providers.http import Request, Response
+from tradingagents.providers.http import Request, Response, connection_failed, timed_out
 
 LIVE_EXTRA_MISSING = "live Yahoo access needs the 'live' extra: pip install 'tradingagents[live]'"
 
@@ -58,17 +58,9 @@ class YfinanceTransport:
                 "HTTP 429 from yahoo", status=429, provider=request.provider
             ) from None
         except self._timeouts as exc:
-            raise ProviderTimeout(
-                f"timed out after {time.monotonic() - start:.3g}s ({type(exc).__name__})",
-                provider=request.provider,
-                elapsed=time.monotonic() - start,
-            ) from None
+            raise timed_out(request, start, exc) from None
         except self._connection_errors as exc:
-            raise ProviderConnectionError(
-                f"connection failed ({type(exc).__name__})",
-                provider=request.provider,
-                elapsed=time.monotonic() - start,
-            ) from None
+            raise connection_failed(request, start, exc) from None
         except self._request_errors as exc:
             raise ProviderConnectionError(
                 f"request failed ({type(exc).__name__})", provider=request.provider
