@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
+
+from tradingagents.settings import ENV_PREFIX, Credentials
 
 
 @pytest.fixture
@@ -19,5 +22,12 @@ def private_state(
 ) -> None:
     """Quotas, breakers and caches of a test never touch the user's, nor another test's."""
     root = tmp_path_factory.mktemp("state")
+    # Nor the developer's own keys and settings: a test sets what it needs.
+    for variable in list(os.environ):
+        upper = variable.upper()
+        if upper in Credentials.ENV_NAMES.values() or (
+            upper.startswith(ENV_PREFIX) and upper != "TRADINGAGENTS_FIXTURES"
+        ):
+            monkeypatch.delenv(variable)
     monkeypatch.setenv("TRADINGAGENTS_STATE_DIR", str(root / "state"))
     monkeypatch.setenv("TRADINGAGENTS_CACHE_DIR", str(root / "cache"))

@@ -14,15 +14,17 @@ from tradingagents.engine.runner import describe
 from tradingagents.errors import TradingAgentsError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.reports import ArtifactError, run_directory, write_run_artifacts
+from tradingagents.settings import load_settings
 
 
-def _config(args: argparse.Namespace) -> dict[str, Any]:
-    source: dict[str, Any] = {"mode": "live" if args.live else "replay"}
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    # Only what a flag says: TRADINGAGENTS_* variables and the defaults fill in the rest.
+    source: dict[str, Any] = {"mode": "live"} if args.live else {}
     if args.snapshot:
         source["snapshot"] = args.snapshot
     if args.replay_latency:
         source["replay_latency"] = True
-    return {"discovery": {"source": source}}
+    return {"discovery": {"source": source}} if source else {}
 
 
 def _table(candidates: list[dict[str, Any]]) -> str:
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--live", action="store_true", help="call the live APIs instead of replay")
     parser.add_argument("--replay-latency", action="store_true", help="replay recorded latencies")
     parser.add_argument("--json", action="store_true", help="print the final state as JSON")
+    parser.add_argument("--config", help="TOML file with [discovery...] and [credentials] tables")
     parser.add_argument(
         "--out",
         help="also write the run's reports, tool logs and timeline.png under "
@@ -55,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     started = datetime.now()
     try:
-        with DiscoveryGraph(_config(args)) as graph:
+        settings = load_settings(args.config, overrides=_overrides(args))
+        for warning in settings.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        with DiscoveryGraph(settings.discovery, credentials=settings.credentials) as graph:
             state = graph.run(args.date)
     except TradingAgentsError as exc:
         print(f"error: {exc}", file=sys.stderr)

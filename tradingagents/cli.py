@@ -7,7 +7,6 @@ import logging
 import sqlite3
 import sys
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from tradingagents.calendar import previous_session
-from tradingagents.config import load_config
 from tradingagents.discovery.registry import load_registry
 from tradingagents.discovery.scanner import Scanner, validate_params
 from tradingagents.errors import ConfigError, TradingAgentsError
@@ -38,6 +36,7 @@ from tradingagents.resilience.breakers import (
     reset_breakers,
     show_breakers,
 )
+from tradingagents.settings import Settings, load_settings
 
 app = typer.Typer(
     name="tradingagents",
@@ -80,21 +79,6 @@ def _fail(message: str) -> typer.Exit:
 # -- configuration ---------------------------------------------------------------------------
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """The ``discovery`` tables of a TOML config file (other top-level tables are not ours)."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise _fail(f"cannot read config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(f"config file {path} is not valid TOML: {exc}") from None
-    discovery = data.get("discovery", {})
-    if not isinstance(discovery, dict):
-        raise _fail(f"invalid configuration in {path}:\n  discovery: expected a table")
-    return {"discovery": discovery}
-
-
 def _put(config: dict[str, Any], path: str, value: Any) -> None:
     node = config
     *parents, leaf = path.split(".")
@@ -110,8 +94,7 @@ def _names(values: list[str] | None) -> list[str]:
     return [n.strip() for v in values or [] for n in v.split(",") if n.strip()]
 
 
-def build_config(
-    config_file: Path | None,
+def flag_overrides(
     *,
     source: str | None = None,
     snapshot: str | None = None,
@@ -122,8 +105,8 @@ def build_config(
     skip: list[str] | None = None,
     known: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A partial config: the TOML file's ``discovery`` tables, then the flags over them."""
-    config = read_toml(config_file) if config_file is not None else {"discovery": {}}
+    """The flags as a partial config, the last layer over defaults, file and environment."""
+    config: dict[str, Any] = {"discovery": {}}
     if source is not None:
         _put(config, "discovery.source.mode", source)
     if snapshot is not None:
@@ -151,12 +134,15 @@ def build_config(
     return config
 
 
-def _config_message(exc: ConfigError, config_file: Path | None) -> str:
-    # The graph validates without knowing the file; name it here so the user knows where to look.
-    if exc.source is None and config_file is not None:
-        lines = "\n".join(f"  {p}" for p in exc.problems)
-        return f"invalid configuration (from {config_file} and the flags):\n{lines}"
-    return str(exc)
+def _settings(config_file: Path | None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Defaults < config file < environment < flags; a bad layer is exit code 2."""
+    try:
+        settings = load_settings(config_file, overrides=overrides)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    for warning in settings.warnings:
+        _stderr().print(f"warning: {escape(warning)}")
+    return settings
 
 
 # -- discover --------------------------------------------------------------------------------
@@ -296,8 +282,7 @@ def discover(
         raise typer.BadParameter(f"expected live or replay, got {source!r}", param_hint="--source")
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     err = _stderr()
-    config = build_config(
-        config_file,
+    overrides = flag_overrides(
         source=source,
         snapshot=snapshot,
         sequential=sequential,
@@ -306,12 +291,11 @@ def discover(
         only=only,
         skip=skip,
     )
+    settings = _settings(config_file, overrides)
+    loaded = settings.discovery
     started = datetime.now()
     try:
-        loaded = load_config(config, source=str(config_file) if config_file else None)
-        graph = DiscoveryGraph(loaded)
-    except ConfigError as exc:
-        raise _fail(_config_message(exc, config_file)) from None
+        graph = DiscoveryGraph(loaded, credentials=settings.credentials)
     except TradingAgentsError as exc:
         raise _fail(str(exc)) from None
     state: dict[str, Any] | None = None
@@ -392,7 +376,7 @@ def scanners_list(
     ] = None,
 ) -> None:
     """Every installed scanner: pipeline, enabled, data source, breaker state."""
-    config = _loaded(config_file)
+    config = _settings(config_file).discovery
     db = default_db_path(config.resilience.state_dir)
     try:
         breakers = {s.name: s.state for s in show_breakers(db)}
@@ -433,14 +417,6 @@ def _latency(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds:.2f}s"
 
 
-def _loaded(config_file: Path | None) -> Any:
-    config = build_config(config_file)
-    try:
-        return load_config(config, source=str(config_file) if config_file else None)
-    except ConfigError as exc:
-        raise _fail(_config_message(exc, config_file)) from None
-
-
 @scanners_app.command("explain")
 def scanners_explain(
     name: Annotated[str, typer.Argument(help="Scanner name.")],
@@ -449,7 +425,7 @@ def scanners_explain(
     ] = None,
 ) -> None:
     """A scanner's docstring (signal, data, cost) and its params: defaults and current values."""
-    config = _loaded(config_file)
+    config = _settings(config_file).discovery
     found = {s.name: s for s in _scanners()}
     if name not in found:
         raise typer.BadParameter(

@@ -72,6 +72,14 @@ class LlmRankConfig(BaseModel):
     max_candidates_in_prompt: int = Field(default=30, ge=1, le=1000)
     max_context_chars: int = Field(default=200, ge=0, le=10_000)
     timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Naming a model here builds it with langchain's init_chat_model (the `llm` extra plus the
+    # provider's package, e.g. langchain-openai); a model object passed to DiscoveryGraph wins.
+    # Its key comes from the provider's usual variable (OPENAI_API_KEY...) or
+    # credentials.llm_api_key, never from this section.
+    provider: str | None = Field(default=None, min_length=1, max_length=64)
+    model: str | None = Field(default=None, min_length=1, max_length=200)
+    base_url: str | None = None
+    temperature: float | None = Field(default=0.0, ge=0, le=2)
 
 
 ProviderName = Literal[
@@ -222,13 +230,18 @@ def problems_from_validation(
 
 
 def load_config(
-    config: Mapping[str, Any] | DiscoveryConfig | None = None, *, source: str | None = None
+    config: Mapping[str, Any] | DiscoveryConfig | None = None,
+    *,
+    source: str | None = None,
+    strict: bool = True,
 ) -> DiscoveryConfig:
     """Merge a partial user config over :data:`DEFAULT_CONFIG` and validate its ``discovery`` part.
 
     ``config`` is a whole application config (other top-level keys belong to the rest of the
     application and are left alone) or an already validated :class:`DiscoveryConfig`.
-    Raises :class:`ConfigError` naming every invalid key path.
+    Raises :class:`ConfigError` naming every invalid key path. ``strict=False`` accepts
+    values by their text (``"4"`` for a number, ``"false"`` for a flag), as environment
+    variables give them (see :mod:`tradingagents.settings`).
     """
     if isinstance(config, DiscoveryConfig):
         return config
@@ -253,6 +266,6 @@ def load_config(
     if isinstance(merged.get("universe"), list):
         merged["universe"] = tuple(merged["universe"])
     try:
-        return DiscoveryConfig.model_validate(merged)
+        return DiscoveryConfig.model_validate(merged, strict=strict)
     except ValidationError as exc:
         raise ConfigError(problems_from_validation(exc, ("discovery",)), source=source) from None

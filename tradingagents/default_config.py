@@ -123,6 +123,13 @@ DEFAULT_CONFIG: dict[str, Any] = {
             "max_context_chars": 200,
             # No answer by then: the deterministic ranking is kept.
             "timeout_seconds": 60,
+            # Chat model named by provider and model (langchain's init_chat_model), used when no
+            # model object is passed to DiscoveryGraph; None: no llm_rank node.
+            "provider": None,
+            "model": None,
+            # An OpenAI-compatible or self-hosted endpoint (vLLM, Ollama...); None: the provider's.
+            "base_url": None,
+            "temperature": 0.0,
         },
     }
 }

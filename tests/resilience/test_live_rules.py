@@ -17,6 +17,7 @@ from tradingagents.providers.http import Request, RequestsTransport
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy
 from tradingagents.resilience.clock import FakeClock
+from tradingagents.settings import Credentials
 
 DAY = "2026-11-20"
 
@@ -82,13 +83,16 @@ def test_two_graphs_in_one_process_share_one_limiter_per_provider(tmp_path: Path
     assert first.resilience.limiter("sec_edgar") is second.resilience.limiter("sec_edgar")
 
 
-def test_a_key_from_an_injected_environ_is_redacted_from_the_run(tmp_path: Path) -> None:
+def test_a_key_passed_as_credentials_is_redacted_from_the_run(tmp_path: Path) -> None:
     key = "AV-INJECTED-KEY-998877"
 
     def leaky(ctx: ScanContext) -> list[Any]:
         raise ProviderError(f"We have detected your API key as {key} and our standard limit...")
 
-    hub = ProviderHub(load_config(live(tmp_path)), environ={"ALPHA_VANTAGE_API_KEY": key})
+    hub = ProviderHub(
+        load_config(live(tmp_path)),
+        credentials=Credentials.model_validate({"alpha_vantage_api_key": key}),
+    )
     state = DiscoveryGraph(live(tmp_path), [make_scanner("leaky", leaky)], providers=hub).run(DAY)
     assert state["scanner_runs"][0]["status"] == "error"
     assert key not in repr(state)

@@ -28,6 +28,7 @@ from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
 from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 from tradingagents.services import RunServices, default_cache_dir
+from tradingagents.settings import Credentials
 
 
 class BrokenScanner(Scanner):
@@ -134,6 +135,8 @@ class DiscoveryGraph(Closing):
     transports); ``today`` is the clock for "today" (live-only data, the default date).
     ``llm``, any langchain-core chat model, adds an ``llm_rank`` node after ``rank`` that
     re-ranks the candidates, falling back to the deterministic ranking on any failure.
+    ``credentials`` (API keys) default to the environment's; see
+    :func:`tradingagents.settings.load_settings` for config file and environment layering.
     ``graph`` works on its own or as a subgraph of a bigger trading graph.
     """
 
@@ -150,13 +153,17 @@ class DiscoveryGraph(Closing):
         clock: Clock = SYSTEM_CLOCK,
         breakers: BreakerBoard | None = None,
         llm: BaseChatModel | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         self.config = load_config(config)
+        self.credentials = credentials if credentials is not None else Credentials()
         self.today = today
         # Only what this graph creates is closed by close(); injected objects stay the caller's.
         self._owns_providers = providers is None
         self._owns_breakers = breakers is None
-        self.providers = providers or ProviderHub(self.config, clock=clock)
+        self.providers = providers or ProviderHub(
+            self.config, credentials=self.credentials, clock=clock
+        )
         self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)
         cache_dir = default_cache_dir(self.config.cache_dir)
         if scanners is None:

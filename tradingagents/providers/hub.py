@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,7 +17,6 @@ from tradingagents.providers.nasdaq.client import NasdaqClient
 from tradingagents.providers.reddit.client import ApeWisdomClient, RedditClient
 from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
-from tradingagents.redaction import register_secret
 from tradingagents.replay.snapshot import Snapshot, load_snapshot, sample_snapshot_path
 from tradingagents.replay.transport import ReplayTransport
 from tradingagents.resilience.breakers import default_state_dir
@@ -31,15 +29,10 @@ from tradingagents.resilience.ratelimit import (
     limits_with_overrides,
 )
 from tradingagents.resilience.retry import RetryPolicy
+from tradingagents.settings import PROVIDER_CREDENTIALS, Credentials
 
 C = TypeVar("C", bound=ProviderClient)
 
-# Environment variables holding credentials; read here and nowhere else.
-ENV_KEYS: Mapping[ProviderName, str] = {
-    "finnhub": "FINNHUB_API_KEY",
-    "alpha_vantage": "ALPHA_VANTAGE_API_KEY",
-}
-SEC_USER_AGENT_ENV = "SEC_USER_AGENT"
 _REPLAY_SECRET = "replay-no-key"  # never sent anywhere: replay answers from files
 
 
@@ -98,24 +91,24 @@ class ProviderHub:
 
     In ``replay`` mode every client is served from the snapshot through the same parsing code;
     in ``live`` mode clients talk HTTP, and a provider whose credential is missing is
-    unavailable (its scanners are skipped with the reason, not failed).
+    unavailable (its scanners are skipped with the reason, not failed). ``credentials``
+    default to the environment's (:class:`~tradingagents.settings.Credentials`).
     """
 
     def __init__(
         self,
         config: DiscoveryConfig,
         *,
-        environ: Mapping[str, str] | None = None,
+        credentials: Credentials | None = None,
         transport: Transport | None = None,
         wrap: Callable[[Transport], Transport] | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.config = config
         self.mode = config.source.mode
-        self._env = dict(os.environ if environ is None else environ)
-        for variable in ENV_KEYS.values():
-            # Registered now, before any run starts: runs snapshot the known secrets at start.
-            register_secret(self._env.get(variable, "").strip())
+        # Building Credentials registers every value for redaction, before any run starts
+        # (runs snapshot the known secrets when they start).
+        self.credentials = credentials if credentials is not None else Credentials()
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self.snapshot: Snapshot | None = None
@@ -151,13 +144,16 @@ class ProviderHub:
             if provider not in self.snapshot.providers():
                 return f"the snapshot has no {provider} responses"
             return None
-        if provider in ENV_KEYS and not self._env.get(ENV_KEYS[provider], "").strip():
-            return f"needs {ENV_KEYS[provider]}"
-        if provider == "sec_edgar" and not self._sec_user_agent():
-            return (
-                f"needs {SEC_USER_AGENT_ENV} (or discovery.providers.sec_edgar.user_agent): "
-                "EDGAR requires a User-Agent with contact info, e.g. 'Jane Doe jane@example.com'"
-            )
+        if provider == "sec_edgar":
+            if not self._sec_user_agent():
+                return (
+                    "needs SEC_USER_AGENT (or discovery.providers.sec_edgar.user_agent): EDGAR "
+                    "requires a User-Agent with contact info, e.g. 'Jane Doe jane@example.com'"
+                )
+            return None
+        for name, required in PROVIDER_CREDENTIALS.get(provider, ()):
+            if required and self.credentials.get(name) is None:
+                return f"needs {Credentials.ENV_NAMES[name]}"
         return None
 
     def available(self, provider: ProviderName) -> bool:
@@ -256,13 +252,14 @@ class ProviderHub:
     def _secret(self, provider: ProviderName) -> str:
         if self.snapshot is not None:
             return _REPLAY_SECRET
-        value = self._env[ENV_KEYS[provider]].strip()
-        register_secret(value)  # it may not be in os.environ (an injected environ)
+        (name, _), *_ = PROVIDER_CREDENTIALS[provider]
+        value = self.credentials.get(name)
+        assert value is not None  # require() said the provider is available
         return value
 
     def _sec_user_agent(self) -> str:
         configured = self.config.provider("sec_edgar").user_agent
-        return (configured or self._env.get(SEC_USER_AGENT_ENV, "")).strip()
+        return (configured or self.credentials.get("sec_user_agent") or "").strip()
 
     def _build_yahoo(self) -> YahooClient:
         settings = self.config.provider("yahoo")

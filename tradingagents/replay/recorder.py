@@ -12,6 +12,7 @@ from tradingagents.errors import SnapshotError
 from tradingagents.providers.http import Transport
 from tradingagents.replay.snapshot import MANIFEST, Manifest, write_manifest
 from tradingagents.replay.transport import RecordingTransport
+from tradingagents.settings import Credentials
 
 
 def record_snapshot(
@@ -19,7 +20,7 @@ def record_snapshot(
     *,
     config: Mapping[str, Any] | None = None,
     trade_date: date | None = None,
-    environ: Mapping[str, str] | None = None,
+    credentials: Credentials | None = None,
     today: Callable[[], date] = date.today,
 ) -> tuple[Manifest, dict[str, Any]]:
     """Run discovery live and write every successful response, plus a manifest, under ``root``.
@@ -27,6 +28,7 @@ def record_snapshot(
     ``root`` must not already hold a snapshot. Returns the manifest and the run's final state.
     Scanners run one at a time, so the recorded latencies are those of single requests.
     API keys are sent but never written: only public query parameters reach the snapshot.
+    ``credentials`` default to the environment's.
     """
     # Imported here: the hub and the graph import this package (it serves their snapshots).
     from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
@@ -55,7 +57,7 @@ def record_snapshot(
         recorders.append(recorder)
         return recorder
 
-    hub = ProviderHub(settings, environ=environ, wrap=wrap)
+    hub = ProviderHub(settings, credentials=credentials, wrap=wrap)
     day = trade_date or today()
     with DiscoveryGraph(settings, providers=hub, today=today) as graph:
         state = graph.run(day)

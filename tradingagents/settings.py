@@ -1,0 +1,343 @@
+"""Application settings: defaults < TOML file < ``TRADINGAGENTS_*`` environment < CLI flags."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, create_model
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from tradingagents.config import (
+    DiscoveryConfig,
+    ProviderName,
+    deep_merge,
+    load_config,
+    problems_from_validation,
+)
+from tradingagents.errors import ConfigError, ConfigProblem
+from tradingagents.redaction import register_secret
+
+ENV_PREFIX = "TRADINGAGENTS_"
+ENV_DELIMITER = "__"
+# TRADINGAGENTS_* variables read elsewhere (state and cache directories, test fixtures), so not
+# reported as unknown.
+_OTHER_ENV = frozenset({"STATE_DIR", "CACHE_DIR", "FIXTURES"})
+
+
+def _env(name: str) -> Any:
+    # The usual variable (FINNHUB_API_KEY) or the prefixed one; the field name itself also
+    # matches a config file's [credentials] key. Matching is case-insensitive.
+    return Field(default=None, validation_alias=AliasChoices(name, f"{ENV_PREFIX}{name}"))
+
+
+class Credentials(BaseSettings):
+    """API keys and identities: from the environment, or a config file's ``[credentials]``.
+
+    Keys are ``SecretStr``: their repr and str are masked, and every value is registered for
+    redaction, so they never reach logs, tool logs, caches, snapshots or run files.
+    ``Credentials()`` reads the environment (over any keyword arguments);
+    ``Credentials.model_validate({...})`` takes exactly what it is given.
+    """
+
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, case_sensitive=False
+    )
+
+    finnhub_api_key: SecretStr | None = _env("finnhub_api_key")
+    alpha_vantage_api_key: SecretStr | None = _env("alpha_vantage_api_key")
+    # EDGAR wants "Name email": contact information rather than a secret, but still never logged.
+    sec_user_agent: str | None = _env("sec_user_agent")
+    reddit_client_id: SecretStr | None = _env("reddit_client_id")
+    reddit_client_secret: SecretStr | None = _env("reddit_client_secret")
+    reddit_user_agent: str | None = _env("reddit_user_agent")
+    # For the LLM ranker's provider; each provider's own variable (OPENAI_API_KEY...) also works.
+    llm_api_key: SecretStr | None = _env("llm_api_key")
+
+    # The variable a user sets for each credential, for messages such as "needs FINNHUB_API_KEY".
+    ENV_NAMES: ClassVar[Mapping[str, str]] = {
+        "finnhub_api_key": "FINNHUB_API_KEY",
+        "alpha_vantage_api_key": "ALPHA_VANTAGE_API_KEY",
+        "sec_user_agent": "SEC_USER_AGENT",
+        "reddit_client_id": "REDDIT_CLIENT_ID",
+        "reddit_client_secret": "REDDIT_CLIENT_SECRET",
+        "reddit_user_agent": "REDDIT_USER_AGENT",
+        "llm_api_key": "TRADINGAGENTS_LLM_API_KEY",
+    }
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the keyword arguments, which carry the config file's table:
+        # file < env, as for every other setting.
+        return (env_settings, init_settings)
+
+    def model_post_init(self, context: Any, /) -> None:
+        for value in self.secret_values():
+            register_secret(value)
+
+    def secret_values(self) -> Iterator[str]:
+        """Every credential's plain value (the user agents included: they name a person)."""
+        for name in type(self).model_fields:
+            value = self.get(name)
+            if value:
+                yield value
+
+    def get(self, name: str) -> str | None:
+        """The plain value of credential ``name``, stripped; None when unset or blank."""
+        value = getattr(self, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        value = (value or "").strip()
+        return value or None
+
+    @classmethod
+    def none(cls) -> Credentials:
+        """No credentials at all, whatever the environment says (tests, replay-only embedding)."""
+        return cls.model_validate({})
+
+
+# The credentials each provider reads, and whether it can work without them.
+PROVIDER_CREDENTIALS: Mapping[ProviderName, tuple[tuple[str, bool], ...]] = {
+    "finnhub": (("finnhub_api_key", True),),
+    "alpha_vantage": (("alpha_vantage_api_key", True),),
+    # A User-Agent with contact info, or discovery.providers.sec_edgar.user_agent.
+    "sec_edgar": (("sec_user_agent", True),),
+    # Without them Reddit is read through its public, more throttled, listings.
+    "reddit": (("reddit_client_id", False), ("reddit_client_secret", False)),
+}
+
+
+class _EnvBase(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_DELIMITER, case_sensitive=False
+    )
+
+
+# A settings class with DiscoveryConfig's fields, only so that pydantic-settings knows which
+# variables to read, how to nest them and which values to decode as JSON. It is never
+# instantiated: the values are validated by load_config, like the file's.
+_DiscoveryEnv = create_model(  # type: ignore[call-overload]
+    "_DiscoveryEnv",
+    __base__=_EnvBase,
+    **{name: (info.annotation, None) for name, info in DiscoveryConfig.model_fields.items()},
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs: the validated discovery config, the credentials, and warnings
+    about the configuration that did not stop it (unknown variables, a readable key file)."""
+
+    discovery: DiscoveryConfig
+    credentials: Credentials
+    warnings: tuple[str, ...] = ()
+    # Where each layer came from, for messages: ("defaults", "config.toml", "environment"...).
+    layers: tuple[str, ...] = field(default=("defaults",))
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The ``[discovery]`` and ``[credentials]`` tables of a TOML file.
+
+    Other top-level tables belong to the rest of the application and are left alone.
+    Raises ConfigError naming the file when it cannot be read or parsed.
+    """
+    source = str(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        problem = ConfigProblem("<file>", f"cannot read it: {exc.strerror or exc}")
+        raise ConfigError([problem], source=source) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            [ConfigProblem("<file>", f"not valid TOML: {exc}")], source=source
+        ) from None
+    problems = [
+        ConfigProblem(key, f"expected a table, got {type(data[key]).__name__}")
+        for key in ("discovery", "credentials")
+        if key in data and not isinstance(data[key], dict)
+    ]
+    if problems:
+        raise ConfigError(problems, source=source)
+    return {key: data[key] for key in ("discovery", "credentials") if key in data}
+
+
+def environment_config(
+    environ: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """The ``discovery`` settings in ``TRADINGAGENTS_*`` variables, nested on ``__``.
+
+    ``TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS=4`` sets ``scanner_execution.max_workers``;
+    lists and tables are JSON (``TRADINGAGENTS_UNIVERSE='["AAPL","MSFT"]'``). Returns the
+    nested values (strings, until validated), the variable behind each key path, and warnings
+    about variables with our prefix that name no setting.
+    """
+    env = dict(os.environ if environ is None else environ)
+    source = EnvSettingsSource(
+        _DiscoveryEnv,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        case_sensitive=False,
+    )
+    # The source read os.environ when built; an explicit mapping (tests, embedding) replaces it.
+    source.env_vars = {k.lower(): v for k, v in env.items()}
+    try:
+        values: dict[str, Any] = source()
+    except SettingsError as exc:
+        cause = exc.__cause__ or exc
+        name = str(exc).removeprefix('error parsing value for field "').split('"')[0]
+        problem = ConfigProblem(
+            f"{ENV_PREFIX}{name.upper()}", f"expected JSON for a list or table ({cause})"
+        )
+        raise ConfigError([problem], source="the environment") from None
+    origins = {
+        ".".join(("discovery", *path)): ENV_PREFIX + ENV_DELIMITER.join(path).upper()
+        for path in _leaf_paths(values)
+    }
+    credential_names = {n.upper() for n in Credentials.model_fields}
+    warnings = []
+    fields = {name.upper() for name in DiscoveryConfig.model_fields}
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX):
+            continue
+        rest = upper.removeprefix(ENV_PREFIX)
+        top = rest.split(ENV_DELIMITER)[0]
+        if top not in fields and rest not in _OTHER_ENV and rest not in credential_names:
+            warnings.append(f"ignoring {name}: no setting discovery.{top.lower()}")
+    return values, origins, warnings
+
+
+def _leaf_paths(tree: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in tree.items():
+        if isinstance(value, Mapping) and value:
+            yield from _leaf_paths(value, (*prefix, key))
+        else:
+            yield (*prefix, key)
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge the defaults, a TOML file, ``TRADINGAGENTS_*`` variables and ``overrides``.
+
+    ``overrides`` is a partial ``{"discovery": {...}}`` (the CLI's flags), applied last.
+    Each layer's mistakes are reported against it: the file's by key path in that file, the
+    environment's by variable name. Raises ConfigError naming every problem.
+    """
+    path = Path(config_file) if config_file is not None else None
+    file_data = read_config_file(path) if path is not None else {}
+    layers = ["defaults"]
+    file_discovery = file_data.get("discovery", {})
+    if path is not None:
+        layers.append(str(path))
+        # Validated alone first and strictly: a file is typed (TOML), so "8" for a number is
+        # a mistake there, and its problems are named against the file.
+        _validated(file_discovery, source=str(path), strict=True)
+    env_values, origins, warnings = environment_config(environ)
+    if env_values:
+        layers.append("environment")
+    merged = deep_merge(file_discovery, env_values)
+    override_discovery = dict((overrides or {}).get("discovery", {}))
+    if override_discovery:
+        layers.append("flags")
+    merged = deep_merge(merged, override_discovery)
+    # Environment values are strings: checked by type there ("4" is a fine max_workers).
+    discovery = _validated(
+        merged,
+        source=f"the merged settings ({' < '.join(layers)})",
+        strict=False,
+        origins=origins,
+    )
+    credentials = _credentials(path, file_data.get("credentials", {}), environ)
+    if path is not None and file_data.get("credentials"):
+        warnings.extend(_permission_warning(path))
+    return Settings(discovery, credentials, tuple(warnings), tuple(layers))
+
+
+def _validated(
+    discovery: Mapping[str, Any],
+    *,
+    source: str,
+    strict: bool,
+    origins: Mapping[str, str] | None = None,
+) -> DiscoveryConfig:
+    """The config, with every installed scanner's params checked too (the graph would only
+    check them when built), each problem named by key path and, when it came from the
+    environment, by variable."""
+    # Imported here: the graph builds on the providers, which read credentials from here.
+    from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
+    from tradingagents.graph.discovery_graph import build_jobs, registered_scanners  # noqa: PLC0415
+
+    try:
+        config = load_config({"discovery": discovery}, strict=strict)
+        build_jobs(config, registered_scanners(load_registry()))
+    except ConfigError as exc:
+        problems = [_attributed(p, origins or {}) for p in exc.problems]
+        raise ConfigError(problems, source=source) from None
+    return config
+
+
+def _attributed(problem: ConfigProblem, origins: Mapping[str, str]) -> ConfigProblem:
+    for path, variable in origins.items():
+        if problem.path == path or problem.path.startswith(path + "."):
+            return ConfigProblem(f"{problem.path} (from {variable})", problem.message)
+    return problem
+
+
+def _credentials(
+    path: Path | None, table: Mapping[str, Any], environ: Mapping[str, str] | None
+) -> Credentials:
+    source = str(path) if path is not None else "the environment"
+    try:
+        if environ is None:
+            return Credentials(**table)
+        # An explicit environment (tests, embedding): the same names, without os.environ.
+        from_env = {
+            name: environ[variable]
+            for name in Credentials.model_fields
+            for variable in (Credentials.ENV_NAMES[name], f"{ENV_PREFIX}{name.upper()}")
+            if variable in environ
+        }
+        return Credentials.model_validate({**table, **from_env})
+    except ValidationError as exc:
+        # The input is never echoed: it may be a key.
+        problems = [
+            ConfigProblem(p.path, p.message.split(" (got ")[0])
+            for p in problems_from_validation(exc, ("credentials",))
+        ]
+        raise ConfigError(problems, source=source) from None
+
+
+def _permission_warning(path: Path) -> list[str]:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        return [
+            f"{path} holds credentials and is readable by other users; "
+            f"restrict it with: chmod 600 {path}"
+        ]
+    return []
