@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner, Result
 
 from tests.helpers import BUILTINS
+from tests.snapshot_server import SnapshotServer
 from tradingagents.cli import app
+from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -157,3 +163,87 @@ def test_real_process_json_composes(tmp_path: Path) -> None:
     assert len(state["scanner_runs"]) == 9
     assert "rsi_oversold" in done.stderr and "run files in" in done.stderr
     assert len(run_files(tmp_path)) == 5
+
+
+def invoke_env(env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", **env})
+
+
+def test_environment_overrides_the_file_and_flags_override_both(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        "[discovery.scanners.rsi_oversold]\nenabled = false\n"
+        "[discovery.scanners.market_movers]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    env = {
+        "TRADINGAGENTS_SCANNERS__RSI_OVERSOLD__ENABLED": "true",
+        "TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS": "1",
+    }
+    result = invoke_env(
+        env, "discover", "--json", "--config", str(config), "--skip", "options_flow",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    statuses = {r["name"]: r["status"] for r in json.loads(result.stdout)["scanner_runs"]}
+    assert statuses["rsi_oversold"] == "ok"  # file said no, the environment yes
+    assert statuses["market_movers"] == "skipped"  # from the file
+    assert statuses["options_flow"] == "skipped"  # from the flag
+    assert statuses["volume_accumulation"] == "ok"
+
+
+def test_a_bad_environment_variable_exits_2_naming_it(tmp_path: Path) -> None:
+    env = {"TRADINGAGENTS_SCANNER_EXECUTION__TIMEOUT_SECONDS": "soon"}
+    result = invoke_env(env, "discover", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "TRADINGAGENTS_SCANNER_EXECUTION__TIMEOUT_SECONDS" in result.stderr
+    assert "valid number" in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_unknown_prefixed_variable_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    env = {"TRADINGAGENTS_SCANERS__RSI_OVERSOLD__ENABLED": "false"}
+    result = invoke_env(env, "discover", "--json", "--only", "rsi_oversold", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "warning: ignoring TRADINGAGENTS_SCANERS__RSI_OVERSOLD__ENABLED" in result.stderr
+
+
+def test_a_key_from_the_config_file_is_used_and_written_nowhere(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live mode against a local server: the planted key reaches the server as Finnhub's
+    token, and no output, run file or state file (cache, quotas, history) holds it."""
+    # The earnings calendar is live-only data: "today" is the snapshot's day.
+    defaults = DiscoveryGraph.__init__.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "today", lambda: date(2026, 11, 20))
+    planted = "fh-PLANTED-IN-TOML-5e6f7a8b"
+    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
+    live = server.live_config()["discovery"]
+    lines = ['[discovery.source]\nmode = "live"\n']
+    for name, settings in live["providers"].items():
+        lines.append(f'[discovery.providers.{name}]\nbase_url = "{settings["base_url"]}"\n')
+    for name in live["resilience"]["rate_limits"]:
+        lines.append(f"[discovery.resilience.rate_limits.{name}]\nper_second = 500\n")
+    lines.append(
+        f'[credentials]\nfinnhub_api_key = "{planted}"\nsec_user_agent = "Test t@example.com"\n'
+    )
+    config = tmp_path / "live.toml"
+    config.write_text("\n".join(lines), encoding="utf-8")
+    config.chmod(0o600)
+    out = tmp_path / "results"
+
+    result = invoke(
+        "discover", "--config", str(config), "--date", "2026-11-20", "--only", "earnings_calendar",
+        "--out", str(out),
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    assert {"token": planted} in server.secrets_seen
+    assert planted not in result.stdout and planted not in result.stderr
+    state_root = Path(os.environ["TRADINGAGENTS_STATE_DIR"])
+    written = [p for root in (out, state_root) for p in root.rglob("*") if p.is_file()]
+    assert any(p.name == "tool_execution_logs.json" for p in written)
+    assert any(p.suffix == ".sqlite" for p in written)  # the HTTP cache and the run history
+    for path in written:
+        assert planted.encode() not in path.read_bytes(), path

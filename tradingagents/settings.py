@@ -10,11 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, create_model
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+)
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
-    PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
 )
@@ -42,18 +50,16 @@ def _env(name: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(name, f"{ENV_PREFIX}{name}"))
 
 
-class Credentials(BaseSettings):
+class Credentials(BaseModel):
     """API keys and identities: from the environment, or a config file's ``[credentials]``.
 
     Keys are ``SecretStr``: their repr and str are masked, and every value is registered for
     redaction, so they never reach logs, tool logs, caches, snapshots or run files.
-    ``Credentials()`` reads the environment (over any keyword arguments);
-    ``Credentials.model_validate({...})`` takes exactly what it is given.
+    ``Credentials.from_env()`` reads the environment (over a config file's table);
+    ``Credentials(...)`` / ``model_validate`` take exactly what they are given.
     """
 
-    model_config = SettingsConfigDict(
-        extra="forbid", frozen=True, validate_by_name=True, case_sensitive=False
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True)
 
     finnhub_api_key: SecretStr | None = _env("finnhub_api_key")
     alpha_vantage_api_key: SecretStr | None = _env("alpha_vantage_api_key")
@@ -77,17 +83,27 @@ class Credentials(BaseSettings):
     }
 
     @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment wins over the keyword arguments, which carry the config file's table:
-        # file < env, as for every other setting.
-        return (env_settings, init_settings)
+    def from_env(
+        cls, table: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Credentials:
+        """The environment's credentials over ``table`` (a config file's): file < env.
+
+        ``environ`` replaces ``os.environ`` (tests, embedding). Variable names are matched
+        case-insensitively, with or without the ``TRADINGAGENTS_`` prefix.
+        """
+        source = EnvSettingsSource(_CredentialsEnv, case_sensitive=False)
+        if environ is not None:
+            source.env_vars = {k.lower(): v for k, v in environ.items()}
+        found = source()
+        # The source keys a value by the alias it matched; by field name here, so that the
+        # environment's value replaces the table's whatever spelling either used.
+        from_env = {
+            name: found[alias]
+            for name, info in cls.model_fields.items()
+            for alias in _aliases(info)
+            if alias in found
+        }
+        return cls.model_validate({**(table or {}), **from_env})
 
     def model_post_init(self, context: Any, /) -> None:
         for value in self.secret_values():
@@ -108,10 +124,18 @@ class Credentials(BaseSettings):
         value = (value or "").strip()
         return value or None
 
-    @classmethod
-    def none(cls) -> Credentials:
-        """No credentials at all, whatever the environment says (tests, replay-only embedding)."""
-        return cls.model_validate({})
+
+def _aliases(info: FieldInfo) -> list[str]:
+    choices = info.validation_alias
+    if isinstance(choices, AliasChoices):
+        return [str(choice) for choice in choices.choices]
+    return []
+
+
+class _CredentialsEnv(BaseSettings, Credentials):
+    """Credentials' fields as a settings class: only so pydantic-settings reads them."""
+
+    model_config = SettingsConfigDict(case_sensitive=False)
 
 
 # The credentials each provider reads, and whether it can work without them.
@@ -228,8 +252,8 @@ def environment_config(
 
 def _leaf_paths(tree: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     for key, value in tree.items():
-        if isinstance(value, Mapping) and value:
-            yield from _leaf_paths(value, (*prefix, key))
+        if isinstance(value, Mapping):
+            yield from _leaf_paths(value, (*prefix, key))  # an empty table sets nothing
         else:
             yield (*prefix, key)
 
@@ -260,7 +284,7 @@ def load_settings(
         layers.append("environment")
     merged = deep_merge(file_discovery, env_values)
     override_discovery = dict((overrides or {}).get("discovery", {}))
-    if override_discovery:
+    if any(_leaf_paths(override_discovery)):
         layers.append("flags")
     merged = deep_merge(merged, override_discovery)
     # Environment values are strings: checked by type there ("4" is a fine max_workers).
@@ -311,16 +335,7 @@ def _credentials(
 ) -> Credentials:
     source = str(path) if path is not None else "the environment"
     try:
-        if environ is None:
-            return Credentials(**table)
-        # An explicit environment (tests, embedding): the same names, without os.environ.
-        from_env = {
-            name: environ[variable]
-            for name in Credentials.model_fields
-            for variable in (Credentials.ENV_NAMES[name], f"{ENV_PREFIX}{name.upper()}")
-            if variable in environ
-        }
-        return Credentials.model_validate({**table, **from_env})
+        return Credentials.from_env(table, environ)
     except ValidationError as exc:
         # The input is never echoed: it may be a key.
         problems = [

@@ -156,7 +156,7 @@ class DiscoveryGraph(Closing):
         credentials: Credentials | None = None,
     ) -> None:
         self.config = load_config(config)
-        self.credentials = credentials if credentials is not None else Credentials()
+        self.credentials = credentials if credentials is not None else Credentials.from_env()
         self.today = today
         # Only what this graph creates is closed by close(); injected objects stay the caller's.
         self._owns_providers = providers is None

@@ -108,7 +108,7 @@ class ProviderHub:
         self.mode = config.source.mode
         # Building Credentials registers every value for redaction, before any run starts
         # (runs snapshot the known secrets when they start).
-        self.credentials = credentials if credentials is not None else Credentials()
+        self.credentials = credentials if credentials is not None else Credentials.from_env()
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self.snapshot: Snapshot | None = None

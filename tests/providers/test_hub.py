@@ -1,0 +1,69 @@
+"""ProviderHub: which providers a run can use, given its credentials."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tests.helpers import make_scanner
+from tradingagents.config import load_config
+from tradingagents.discovery import ScanContext
+from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.providers.hub import ProviderHub
+from tradingagents.scanners.history import services_of
+from tradingagents.settings import Credentials
+
+LIVE = {"discovery": {"source": {"mode": "live"}}}
+
+
+def finnhub_user(ctx: ScanContext) -> list[Any]:
+    services_of(ctx).providers.finnhub.earnings_calendar(
+        ctx, date(2026, 11, 20), date(2026, 11, 27)
+    )
+    return []
+
+
+@pytest.mark.parametrize(
+    ("provider", "credentials", "reason"),
+    [
+        ("finnhub", {}, "needs FINNHUB_API_KEY"),
+        ("finnhub", {"finnhub_api_key": "   "}, "needs FINNHUB_API_KEY"),
+        ("finnhub", {"finnhub_api_key": "fh-key-123456"}, None),
+        ("alpha_vantage", {}, "needs ALPHA_VANTAGE_API_KEY"),
+        ("sec_edgar", {}, "needs SEC_USER_AGENT"),
+        ("sec_edgar", {"sec_user_agent": "Jane jane@example.com"}, None),
+        ("reddit", {}, None),  # public listings work without an app
+        ("yahoo", {}, None),
+    ],
+)
+def test_a_provider_is_unavailable_only_for_a_missing_required_credential(
+    provider: Any, credentials: dict[str, str], reason: str | None
+) -> None:
+    hub = ProviderHub(load_config(LIVE), credentials=Credentials.model_validate(credentials))
+    found = hub.unavailable_reason(provider)
+    assert found == reason if reason is None else (found or "").startswith(reason)
+
+
+def test_the_config_user_agent_stands_in_for_the_variable() -> None:
+    config = {
+        "discovery": {**LIVE["discovery"], "providers": {"sec_edgar": {"user_agent": "J j@x.io"}}}
+    }
+    assert ProviderHub(load_config(config), credentials=Credentials()).available("sec_edgar")
+
+
+def test_a_scanner_whose_key_is_missing_is_skipped_with_the_variable_to_set() -> None:
+    graph = DiscoveryGraph(
+        LIVE, [make_scanner("needs_finnhub", finnhub_user)], credentials=Credentials()
+    )
+    (run,) = graph.run(date(2026, 11, 20))["scanner_runs"]
+    assert run["status"] == "skipped"
+    assert run["reason"] == "needs FINNHUB_API_KEY"
+
+
+def test_credentials_default_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINNHUB_API_KEY", "fh-from-env-123456")
+    assert ProviderHub(load_config(LIVE)).available("finnhub")
+    monkeypatch.delenv("FINNHUB_API_KEY")
+    assert not ProviderHub(load_config(LIVE)).available("finnhub")

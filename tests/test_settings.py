@@ -1,0 +1,199 @@
+"""Settings layering (defaults < file < environment < flags), credentials and their errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tradingagents.errors import ConfigError
+from tradingagents.redaction import known_secrets
+from tradingagents.settings import Credentials, environment_config, load_settings
+
+FILE_KEY = "fh-FROM-FILE-0a1b2c3d"
+ENV_KEY = "fh-FROM-ENV-9z8y7x6w"
+
+
+def write(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text, encoding="utf-8")
+    os.chmod(path, mode)
+    return path
+
+
+def workers(file: Path | None, env: dict[str, str], flag: int | None) -> int:
+    overrides = {"discovery": {"scanner_execution": {"max_workers": flag}}} if flag else None
+    settings = load_settings(file, overrides=overrides, environ=env)
+    return settings.discovery.scanner_execution.max_workers
+
+
+def test_each_layer_overrides_the_one_below(tmp_path: Path) -> None:
+    file = write(tmp_path / "c.toml", "[discovery.scanner_execution]\nmax_workers = 2\n")
+    env = {"TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS": "3"}
+    assert workers(None, {}, None) == 8  # the default
+    assert workers(file, {}, None) == 2
+    assert workers(file, env, None) == 3
+    assert workers(file, env, 4) == 4
+    assert workers(None, env, None) == 3
+    settings = load_settings(file, overrides={"discovery": {"source": {}}}, environ=env)
+    assert settings.layers == ("defaults", str(file), "environment")
+
+
+def test_environment_values_are_read_by_type_and_nested_on_double_underscore() -> None:
+    env = {
+        "TRADINGAGENTS_SCANNER_EXECUTION__CONCURRENT": "false",
+        "TRADINGAGENTS_SCANNER_EXECUTION__TIMEOUT_SECONDS": "12.5",
+        "TRADINGAGENTS_UNIVERSE": '["aapl", "brk.b"]',
+        "tradingagents_scanners__rsi_oversold__max_rsi": "25",
+        "TRADINGAGENTS_SCANNERS__REDDIT_TRENDING__SOURCE": "apewisdom",
+        "TRADINGAGENTS_RESILIENCE__RATE_LIMITS__SEC_EDGAR__PER_SECOND": "5",
+        "TRADINGAGENTS_SOURCE__MODE": "live",
+    }
+    config = load_settings(environ=env).discovery
+    assert config.scanner_execution.concurrent is False
+    assert config.scanner_execution.timeout_seconds == 12.5
+    assert config.universe == ("AAPL", "BRK-B")
+    assert config.scanners["rsi_oversold"].model_extra == {"max_rsi": 25}
+    assert config.scanners["reddit_trending"].model_extra == {"source": "apewisdom"}
+    assert config.resilience.rate_limits["sec_edgar"].per_second == 5
+    assert config.source.mode == "live"
+
+
+def test_a_bad_environment_value_is_named_by_its_variable() -> None:
+    env = {"TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS": "eight"}
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ=env)
+    message = str(raised.value)
+    assert "TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS" in message
+    assert "discovery.scanner_execution.max_workers" in message
+    assert "valid integer" in message and "'eight'" in message
+
+
+def test_a_bad_scanner_param_from_the_environment_is_named_by_its_variable() -> None:
+    env = {"TRADINGAGENTS_SCANNERS__RSI_OVERSOLD__MAX_RSY": "25"}
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ=env)
+    (problem,) = raised.value.problems
+    assert problem.path.startswith("discovery.scanners.rsi_oversold.max_rsy")
+    assert "TRADINGAGENTS_SCANNERS__RSI_OVERSOLD__MAX_RSY" in problem.path
+    assert problem.message == "unknown key"
+
+
+def test_a_list_that_is_not_json_says_json_is_expected() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"TRADINGAGENTS_UNIVERSE": "AAPL,MSFT"})
+    (problem,) = raised.value.problems
+    assert problem.path == "TRADINGAGENTS_UNIVERSE"
+    assert "expected JSON" in problem.message
+
+
+def test_unknown_prefixed_variables_are_warned_about_not_silently_dropped() -> None:
+    _, _, warnings = environment_config(
+        {
+            "TRADINGAGENTS_SCANER_EXECUTION__MAX_WORKERS": "2",
+            "TRADINGAGENTS_STATE_DIR": "/tmp/x",
+            "TRADINGAGENTS_FINNHUB_API_KEY": "k",
+            "OTHER": "1",
+        }
+    )
+    assert warnings == [
+        "ignoring TRADINGAGENTS_SCANER_EXECUTION__MAX_WORKERS: "
+        "no setting discovery.scaner_execution"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "expected"),
+    [
+        ("[discovery\nmax_workers = 2\n", "<file>", "not valid TOML"),
+        ("[discovery.scanner_execution]\nmax_wrkers = 2\n", "max_wrkers", "unknown key"),
+        (
+            '[discovery.scanner_execution]\nmax_workers = "8"\n',
+            "discovery.scanner_execution.max_workers",
+            "valid integer",
+        ),
+        (
+            "[discovery.rank]\nmax_candidates = -1\n",
+            "discovery.rank.max_candidates",
+            "than or equal",
+        ),
+        ("discovery = 3\n", "discovery", "expected a table"),
+        ("[discovery.scanners.nope]\nenabled = true\n", "discovery.scanners.nope", "no scanner"),
+        (
+            "[discovery.scanners.rsi_oversold]\nmax_rsi = true\n",
+            "discovery.scanners.rsi_oversold.max_rsi",
+            "valid number",
+        ),
+    ],
+)
+def test_a_bad_config_file_names_the_file_the_key_path_and_what_was_expected(
+    tmp_path: Path, text: str, path: str, expected: str
+) -> None:
+    file = write(tmp_path / "bad.toml", text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(file, environ={})
+    assert raised.value.source == str(file)
+    assert str(file) in str(raised.value)
+    assert any(path in p.path and expected in p.message for p in raised.value.problems), str(
+        raised.value
+    )
+
+
+def test_a_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read it"):
+        load_settings(tmp_path / "missing.toml", environ={})
+
+
+def test_credentials_come_from_the_file_and_the_environment_wins(tmp_path: Path) -> None:
+    file = write(
+        tmp_path / "keys.toml",
+        f'[credentials]\nfinnhub_api_key = "{FILE_KEY}"\n'
+        'sec_user_agent = "Jane jane@example.com"\n',
+    )
+    from_file = load_settings(file, environ={}).credentials
+    assert from_file.get("finnhub_api_key") == FILE_KEY
+    assert from_file.get("sec_user_agent") == "Jane jane@example.com"
+    assert FILE_KEY not in repr(from_file) and FILE_KEY not in str(from_file)
+    assert FILE_KEY in known_secrets()  # scrubbed from everything a run records
+
+    both = load_settings(file, environ={"FINNHUB_API_KEY": ENV_KEY}).credentials
+    assert both.get("finnhub_api_key") == ENV_KEY
+    prefixed = load_settings(file, environ={"TRADINGAGENTS_FINNHUB_API_KEY": ENV_KEY})
+    assert prefixed.credentials.get("finnhub_api_key") == ENV_KEY
+
+
+def test_credentials_read_os_environ_through_pydantic_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ALPHA_VANTAGE_API_KEY", "  av-from-os-environ-1234  ")
+    monkeypatch.setenv("reddit_client_id", "rid-lowercase-name")
+    credentials = Credentials.from_env()
+    assert credentials.get("alpha_vantage_api_key") == "av-from-os-environ-1234"
+    assert credentials.get("reddit_client_id") == "rid-lowercase-name"
+    assert credentials.get("finnhub_api_key") is None
+    assert Credentials().get("alpha_vantage_api_key") is None  # explicit: no environment
+
+
+def test_a_bad_credentials_table_never_echoes_the_value(tmp_path: Path) -> None:
+    file = write(
+        tmp_path / "keys.toml",
+        '[credentials]\nfinhub_api_key = "fh-TYPO-SECRET-778899"\nfinnhub_api_key = 778899112\n',
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(file, environ={})
+    message = str(raised.value)
+    assert str(file) in message
+    assert "credentials.finhub_api_key: unknown key" in message
+    assert "credentials.finnhub_api_key" in message
+    assert "fh-TYPO-SECRET-778899" not in message and "778899112" not in message
+
+
+def test_a_key_file_readable_by_others_is_warned_about(tmp_path: Path) -> None:
+    text = f'[credentials]\nfinnhub_api_key = "{FILE_KEY}"\n'
+    private = write(tmp_path / "private.toml", text, mode=0o600)
+    shared = write(tmp_path / "shared.toml", text, mode=0o644)
+    assert load_settings(private, environ={}).warnings == ()
+    (warning,) = load_settings(shared, environ={}).warnings
+    assert "readable by other users" in warning and f"chmod 600 {shared}" in warning
+    no_keys = write(tmp_path / "nokeys.toml", "[discovery]\n", mode=0o644)
+    assert load_settings(no_keys, environ={}).warnings == ()
