@@ -17,6 +17,7 @@ from tests.helpers import BUILTINS
 from tests.snapshot_server import SnapshotServer
 from tradingagents.cli import app
 from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.replay.recorder import record_snapshot
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -208,29 +209,41 @@ def test_an_unknown_prefixed_variable_is_a_warning_not_a_failure(tmp_path: Path)
     assert "warning: ignoring TRADINGAGENTS_SCANERS__RSI_OVERSOLD__ENABLED" in result.stderr
 
 
-def test_a_key_from_the_config_file_is_used_and_written_nowhere(
-    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Live mode against a local server: the planted key reaches the server as Finnhub's
-    token, and no output, run file or state file (cache, quotas, history) holds it."""
-    # The earnings calendar is live-only data: "today" is the snapshot's day.
-    defaults = DiscoveryGraph.__init__.__kwdefaults__
-    assert defaults is not None
-    monkeypatch.setitem(defaults, "today", lambda: date(2026, 11, 20))
-    planted = "fh-PLANTED-IN-TOML-5e6f7a8b"
-    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
+def live_toml(server: SnapshotServer, path: Path, credentials: str) -> Path:
+    """A TOML config pointing every provider at ``server`` (live mode), with credentials."""
     live = server.live_config()["discovery"]
     lines = ['[discovery.source]\nmode = "live"\n']
     for name, settings in live["providers"].items():
         lines.append(f'[discovery.providers.{name}]\nbase_url = "{settings["base_url"]}"\n')
     for name in live["resilience"]["rate_limits"]:
         lines.append(f"[discovery.resilience.rate_limits.{name}]\nper_second = 500\n")
-    lines.append(
-        f'[credentials]\nfinnhub_api_key = "{planted}"\nsec_user_agent = "Test t@example.com"\n'
+    lines.append(f"[credentials]\n{credentials}")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def on_sample_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Some data is live-only (the calendars, the screeners): "today" is the snapshot's day.
+    for function in (DiscoveryGraph.__init__, record_snapshot):
+        defaults = function.__kwdefaults__
+        assert defaults is not None
+        monkeypatch.setitem(defaults, "today", lambda: date(2026, 11, 20))
+
+
+def test_a_key_from_the_config_file_is_used_and_written_nowhere(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live mode against a local server: the planted key reaches the server as Finnhub's
+    token, and no output, run file or state file (cache, quotas, history) holds it."""
+    on_sample_day(monkeypatch)
+    planted = "fh-PLANTED-IN-TOML-5e6f7a8b"
+    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
+    config = live_toml(
+        server,
+        tmp_path / "live.toml",
+        f'finnhub_api_key = "{planted}"\nsec_user_agent = "Test t@example.com"\n',
     )
-    config = tmp_path / "live.toml"
-    config.write_text("\n".join(lines), encoding="utf-8")
-    config.chmod(0o600)
     out = tmp_path / "results"
 
     result = invoke(
@@ -247,3 +260,53 @@ def test_a_key_from_the_config_file_is_used_and_written_nowhere(
     assert any(p.suffix == ".sqlite" for p in written)  # the HTTP cache and the run history
     for path in written:
         assert planted.encode() not in path.read_bytes(), path
+
+
+def test_scanners_list_shows_which_keys_are_needed_and_present() -> None:
+    result = invoke_env(
+        {"COLUMNS": "250", "SEC_USER_AGENT": "Jane jane@example.com"}, "scanners", "list"
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert "SEC_USER_AGENT: set" in rows["insider_buying"]
+    assert "ALPHA_VANTAGE_API_KEY (optional): missing" in rows["market_movers"]
+    assert "none needed" in rows["rsi_oversold"]
+    result = invoke_env({"COLUMNS": "250"}, "scanners", "list")
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert "SEC_USER_AGENT: missing" in rows["sec_catalysts"]
+
+
+def test_snapshot_record_then_discover_replays_it(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_sample_day(monkeypatch)
+    planted = "fh-PLANTED-RECORD-1a2b3c4d"
+    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
+    config = live_toml(
+        server,
+        tmp_path / "live.toml",
+        f'finnhub_api_key = "{planted}"\nsec_user_agent = "Test t@example.com"\n',
+    )
+    root = tmp_path / "snap"
+    recorded = invoke(
+        "snapshot", "record", str(root), "--config", str(config), "--date", "2026-11-20",
+        "--skip", "reddit_trending",
+    )  # fmt: skip
+    assert recorded.exit_code == 0, recorded.stderr
+    assert "recorded " in recorded.stderr and "8 ok" in recorded.stderr
+    assert {"token": planted} in server.secrets_seen
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert planted.encode() not in path.read_bytes(), path
+
+    shown = invoke("snapshot", "show", str(root))
+    assert shown.exit_code == 0 and "recorded" in shown.stdout and "finnhub" in shown.stdout
+    replayed = invoke("discover", "--snapshot", str(root), "--json", "--out", str(tmp_path))
+    assert replayed.exit_code == 0, replayed.stderr
+    statuses = {r["name"]: r["status"] for r in json.loads(replayed.stdout)["scanner_runs"]}
+    assert statuses.pop("reddit_trending") == "skipped"  # the snapshot has no reddit responses
+    assert set(statuses.values()) == {"ok"}
+
+    again = invoke("snapshot", "record", str(root), "--config", str(config))
+    assert again.exit_code == 2
+    assert "already holds a snapshot" in again.stderr

@@ -26,6 +26,7 @@ from tradingagents.discovery.scanner import Scanner, validate_params
 from tradingagents.errors import ConfigError, TradingAgentsError
 from tradingagents.graph.discovery_graph import DiscoveryGraph, registered_scanners
 from tradingagents.graph.state import DiscoveryState
+from tradingagents.replay.recorder import record_snapshot
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 from tradingagents.reports import ArtifactError, run_directory, write_run_artifacts
 from tradingagents.reports.history import RunHistory, default_history_path
@@ -36,7 +37,7 @@ from tradingagents.resilience.breakers import (
     reset_breakers,
     show_breakers,
 )
-from tradingagents.settings import Settings, load_settings
+from tradingagents.settings import Settings, key_statuses, load_settings
 
 app = typer.Typer(
     name="tradingagents",
@@ -47,7 +48,7 @@ app = typer.Typer(
 )
 scanners_app = typer.Typer(help="List and explain the installed scanners.", no_args_is_help=True)
 breakers_app = typer.Typer(help="Show or reset the per-scanner circuit breakers.")
-snapshot_app = typer.Typer(help="Inspect replay snapshots.", no_args_is_help=True)
+snapshot_app = typer.Typer(help="Record and inspect replay snapshots.", no_args_is_help=True)
 app.add_typer(scanners_app, name="scanners")
 app.add_typer(breakers_app, name="breakers")
 app.add_typer(snapshot_app, name="snapshot")
@@ -375,8 +376,9 @@ def scanners_list(
         Path | None, typer.Option("--config", help="TOML file with [discovery...] tables.")
     ] = None,
 ) -> None:
-    """Every installed scanner: pipeline, enabled, data source, breaker state."""
-    config = _settings(config_file).discovery
+    """Every installed scanner: pipeline, enabled, data, keys, breaker state, latency."""
+    loaded = _settings(config_file)
+    config = loaded.discovery
     db = default_db_path(config.resilience.state_dir)
     try:
         breakers = {s.name: s.state for s in show_breakers(db)}
@@ -388,6 +390,7 @@ def scanners_list(
         table.add_column(column, no_wrap=True)
     table.add_column("median latency (last 20 runs)", justify="right")
     table.add_column("data")
+    table.add_column("keys (live mode)")
     history = RunHistory(default_history_path(config.resilience.state_dir))
     latencies: dict[str, float | None] = {}
     try:
@@ -409,8 +412,21 @@ def scanners_list(
             breakers.get(scanner.name, "closed" if db.exists() else "-"),
             _latency(latencies.get(scanner.name)),
             escape(_clip(_doc_line(scanner, "Data").split(";")[0], 40)),
+            _keys(scanner, loaded),
         )
     Console(highlight=False).print(table)
+
+
+def _keys(scanner: Scanner, settings: Settings) -> str:
+    statuses = key_statuses(
+        scanner.providers, scanner.optional_providers, settings.credentials, settings.discovery
+    )
+    if not statuses:
+        return "none needed"
+    return "\n".join(
+        f"[{'green' if s.present else ('red' if s.required else 'dim')}]{escape(str(s))}[/]"
+        for s in statuses
+    )
 
 
 def _latency(seconds: float | None) -> str:
@@ -496,6 +512,59 @@ def breakers_reset(
 
 
 # -- snapshot --------------------------------------------------------------------------------
+
+
+@snapshot_app.command("record")
+def snapshot_record(
+    directory: Annotated[Path, typer.Argument(help="New snapshot directory.")],
+    trade_date: Annotated[
+        str | None, typer.Option("--date", help="Trade date YYYY-MM-DD (default: today).")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Record only these scanners (comma-separated).")
+    ] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option(help="Leave these scanners out (comma-separated).")
+    ] = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="TOML file with [discovery...] tables.")
+    ] = None,
+) -> None:
+    """Run the enabled scanners live, one at a time, and record every response they got.
+
+    Keys are sent but never recorded. Replay the result with ``discover --snapshot DIR``.
+    """
+    settings = _settings(config_file, flag_overrides(only=only, skip=skip))
+    day = None
+    if trade_date is not None:
+        try:
+            day = date.fromisoformat(trade_date)
+        except ValueError:
+            raise typer.BadParameter(
+                f"expected YYYY-MM-DD, got {trade_date!r}", param_hint="--date"
+            ) from None
+    err = _stderr()
+    err.print(f"recording live responses into {escape(str(directory))} ...")
+    try:
+        manifest, state = record_snapshot(
+            directory, config=settings.discovery, trade_date=day, credentials=settings.credentials
+        )
+    except TradingAgentsError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot write the snapshot in {directory}: {exc.strerror or exc}") from None
+    counts = Counter(r["status"] for r in state["scanner_runs"])
+    err.print(
+        f"recorded {len(manifest.responses)} responses for {manifest.trade_date.isoformat()} "
+        f"({', '.join(f'{n} {status}' for status, n in sorted(counts.items()))})"
+    )
+    for run in state["scanner_runs"]:
+        if run["status"] != "ok":
+            detail = run.get("reason") or (run.get("error") or {}).get("message", "")
+            err.print(f"  {run['name']}: {run['status']} {escape(str(detail))}")
+    if not manifest.responses:
+        err.print("nothing was recorded")
+        raise typer.Exit(EXIT_NO_SCANNER_OK)
 
 
 @snapshot_app.command("show")

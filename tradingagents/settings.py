@@ -149,6 +149,43 @@ PROVIDER_CREDENTIALS: Mapping[ProviderName, tuple[tuple[str, bool], ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class KeyStatus:
+    """One credential a scanner's providers read: its variable, whether the scanner can run
+    without it, and whether it is set."""
+
+    variable: str
+    required: bool
+    present: bool
+
+    def __str__(self) -> str:
+        optional = "" if self.required else " (optional)"
+        return f"{self.variable}{optional}: {'set' if self.present else 'missing'}"
+
+
+def key_statuses(
+    providers: tuple[str, ...],
+    optional_providers: tuple[str, ...],
+    credentials: Credentials,
+    config: DiscoveryConfig,
+) -> list[KeyStatus]:
+    """The credentials behind a scanner's providers (live mode; replay needs none)."""
+    found: dict[str, KeyStatus] = {}
+    for provider, needed in [
+        *((p, True) for p in providers),
+        *((p, False) for p in optional_providers),
+    ]:
+        for name, required in PROVIDER_CREDENTIALS.get(provider, ()):  # type: ignore[call-overload]
+            present = credentials.get(name) is not None
+            if name == "sec_user_agent":
+                present = present or bool(config.provider("sec_edgar").user_agent)
+            status = KeyStatus(Credentials.ENV_NAMES[name], needed and required, present)
+            previous = found.get(status.variable)
+            if previous is None or (status.required and not previous.required):
+                found[status.variable] = status
+    return list(found.values())
+
+
 class _EnvBase(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_DELIMITER, case_sensitive=False

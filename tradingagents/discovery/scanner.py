@@ -46,6 +46,10 @@ class Scanner(ABC):
     name: ClassVar[str]
     pipeline: ClassVar[str] = "default"
     Params: ClassVar[type[ScannerParams]] = ScannerParams
+    # The data providers the scanner needs, and those it uses when they are available (a
+    # fallback, a second source): what `tradingagents scanners list` shows keys for.
+    providers: ClassVar[tuple[str, ...]] = ()
+    optional_providers: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

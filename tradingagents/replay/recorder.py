@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tradingagents.config import deep_merge, load_config
+from tradingagents.config import DiscoveryConfig, deep_merge, load_config
 from tradingagents.errors import SnapshotError
 from tradingagents.providers.http import Transport
 from tradingagents.replay.snapshot import MANIFEST, Manifest, write_manifest
@@ -18,7 +18,7 @@ from tradingagents.settings import Credentials
 def record_snapshot(
     root: str | Path,
     *,
-    config: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | DiscoveryConfig | None = None,
     trade_date: date | None = None,
     credentials: Credentials | None = None,
     today: Callable[[], date] = date.today,
@@ -38,6 +38,8 @@ def record_snapshot(
     if (root / MANIFEST).exists():
         raise SnapshotError(f"{root} already holds a snapshot; record into a new directory")
     root.mkdir(parents=True, exist_ok=True)
+    if isinstance(config, DiscoveryConfig):
+        config = {"discovery": config.model_dump()}
     live = deep_merge(
         dict(config or {}),
         {

@@ -37,6 +37,8 @@ def priority_for(days_until: int) -> Priority:
 
 class EarningsCalendar(Scanner):
     name = "earnings_calendar"
+    providers = ("nasdaq",)
+    optional_providers = ("finnhub",)
     pipeline = "events"
     Params = EarningsCalendarParams
 

@@ -44,6 +44,7 @@ class _Buys:
 
 class InsiderBuying(Scanner):
     name = "insider_buying"
+    providers = ("sec_edgar",)
     pipeline = "edge"
     Params = InsiderBuyingParams
 

@@ -35,6 +35,8 @@ class MarketMoversParams(ScannerParams):
 
 class MarketMovers(Scanner):
     name = "market_movers"
+    providers = ("yahoo",)
+    optional_providers = ("alpha_vantage",)
     pipeline = "momentum"
     Params = MarketMoversParams
 

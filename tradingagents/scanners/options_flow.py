@@ -38,6 +38,7 @@ def _open_interest(contracts: tuple[OptionContract, ...]) -> int:
 
 class OptionsFlow(Scanner):
     name = "options_flow"
+    providers = ("yahoo",)
     pipeline = "edge"
     Params = OptionsFlowParams
 

@@ -65,6 +65,8 @@ class RedditTrendingParams(ScannerParams):
 
 class RedditTrending(Scanner):
     name = "reddit_trending"
+    providers = ("reddit",)
+    optional_providers = ("sec_edgar", "apewisdom")
     pipeline = "social"
     Params = RedditTrendingParams
 

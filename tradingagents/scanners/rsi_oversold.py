@@ -26,6 +26,7 @@ class RsiOversoldParams(ScannerParams):
 
 class RsiOversold(Scanner):
     name = "rsi_oversold"
+    providers = ("yahoo",)
     pipeline = "mean_reversion"
     Params = RsiOversoldParams
 

@@ -41,6 +41,7 @@ class SecCatalystsParams(ScannerParams):
 
 class SecCatalysts(Scanner):
     name = "sec_catalysts"
+    providers = ("sec_edgar",)
     pipeline = "news"
     Params = SecCatalystsParams
 

@@ -25,6 +25,7 @@ class TechnicalBreakoutParams(ScannerParams):
 
 class TechnicalBreakout(Scanner):
     name = "technical_breakout"
+    providers = ("yahoo",)
     pipeline = "momentum"
     Params = TechnicalBreakoutParams
 

@@ -26,6 +26,7 @@ class VolumeAccumulationParams(ScannerParams):
 
 class VolumeAccumulation(Scanner):
     name = "volume_accumulation"
+    providers = ("yahoo",)
     pipeline = "momentum"
     Params = VolumeAccumulationParams
 
