@@ -292,8 +292,8 @@ def test_llm_rank_config_defaults_and_validation() -> None:
     assert (config.max_candidates_in_prompt, config.max_context_chars) == (30, 200)
     assert config.timeout_seconds == 60
     with pytest.raises(ConfigError) as raised:
-        load_config({"discovery": {"llm_rank": {"max_candidates_in_prompt": 0, "model": "x"}}})
+        load_config({"discovery": {"llm_rank": {"max_candidates_in_prompt": 0, "modle": "x"}}})
     assert {p.path for p in raised.value.problems} == {
         "discovery.llm_rank.max_candidates_in_prompt",
-        "discovery.llm_rank.model",
+        "discovery.llm_rank.modle",
     }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tests.helpers import make_scanner
 from tradingagents.config import load_config
@@ -67,3 +69,48 @@ def test_credentials_default_to_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert ProviderHub(load_config(LIVE)).available("finnhub")
     monkeypatch.delenv("FINNHUB_API_KEY")
     assert not ProviderHub(load_config(LIVE)).available("finnhub")
+
+
+def test_reddit_credentials_switch_the_live_client_to_oauth(
+    httpserver: HTTPServer, real: Path
+) -> None:
+    listing = (real / "reddit" / "reddit_r_askreddit_hot_limit100_2016-03-01.json").read_text(
+        encoding="utf-8"
+    )
+    httpserver.expect_request("/api/v1/access_token", method="POST").respond_with_json(
+        {"access_token": "tok-PLANTED-3c4d5e6f", "token_type": "bearer", "expires_in": 3600}
+    )
+    httpserver.expect_request("/r/askreddit/hot").respond_with_data(
+        listing, content_type="application/json"
+    )
+    config = {
+        "discovery": {
+            **LIVE["discovery"],
+            "providers": {"reddit": {"base_url": httpserver.url_for("").rstrip("/")}},
+        }
+    }
+    credentials = Credentials.model_validate(
+        {
+            "reddit_client_id": "rid-123456",
+            "reddit_client_secret": "rsecret-PLANTED-778899",
+            "reddit_user_agent": "python:tradingagents-test:1.0 (by /u/tester)",
+        }
+    )
+    hub = ProviderHub(load_config(config), credentials=credentials)
+
+    posts = hub.reddit.hot(None, "askreddit", limit=100)
+
+    assert len(posts) > 50
+    (token, _), (hot, _) = httpserver.log
+    assert token.form["grant_type"] == "client_credentials"
+    assert token.authorization is not None and token.authorization.username == "rid-123456"
+    assert hot.headers["Authorization"] == "bearer tok-PLANTED-3c4d5e6f"
+    assert hot.headers["User-Agent"] == "python:tradingagents-test:1.0 (by /u/tester)"
+
+
+def test_replay_ignores_reddit_credentials() -> None:
+    credentials = Credentials.model_validate(
+        {"reddit_client_id": "rid-123456", "reddit_client_secret": "rsecret-654321"}
+    )
+    hub = ProviderHub(load_config(), credentials=credentials)
+    assert hub.reddit.hot(None, "wallstreetbets", limit=100)  # served from the sample snapshot

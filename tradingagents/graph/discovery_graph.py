@@ -21,6 +21,7 @@ from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instan
 from tradingagents.discovery.scanner import Scanner, validate_params
 from tradingagents.engine.runner import ScanJob
 from tradingagents.errors import ConfigError, ConfigProblem
+from tradingagents.graph.llm_factory import chat_model_from_config
 from tradingagents.graph.llm_rank import LlmRankNode
 from tradingagents.graph.nodes import build_nodes, parse_trade_date
 from tradingagents.graph.state import DiscoveryState
@@ -134,7 +135,8 @@ class DiscoveryGraph(Closing):
     ``compile``. ``providers`` replaces the :class:`ProviderHub` built from config (to inject
     transports); ``today`` is the clock for "today" (live-only data, the default date).
     ``llm``, any langchain-core chat model, adds an ``llm_rank`` node after ``rank`` that
-    re-ranks the candidates, falling back to the deterministic ranking on any failure.
+    re-ranks the candidates, falling back to the deterministic ranking on any failure; without
+    it, ``discovery.llm_rank.provider`` and ``.model`` name one (langchain's init_chat_model).
     ``credentials`` (API keys) default to the environment's; see
     :func:`tradingagents.settings.load_settings` for config file and environment layering.
     ``graph`` works on its own or as a subgraph of a bigger trading graph.
@@ -157,6 +159,12 @@ class DiscoveryGraph(Closing):
     ) -> None:
         self.config = load_config(config)
         self.credentials = credentials if credentials is not None else Credentials.from_env()
+        if llm is None:
+            # A model named in config (discovery.llm_rank.provider/model), built before any
+            # state file is opened: a bad name is a ConfigError with nothing to clean up.
+            llm = chat_model_from_config(
+                self.config.llm_rank, api_key=self.credentials.get("llm_api_key")
+            )
         self.today = today
         # Only what this graph creates is closed by close(); injected objects stay the caller's.
         self._owns_providers = providers is None

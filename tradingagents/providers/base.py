@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
@@ -51,9 +51,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 class ProviderClient:
     """Base of the provider clients: builds requests, sends them, maps statuses, logs calls.
 
-    Subclasses add one method per endpoint that calls :meth:`get` and hands the body to a
-    pure parse function. ``base_url`` and ``transport`` come from configuration, so tests
-    point a real client at a local server and replay serves it from a snapshot.
+    Subclasses add one method per endpoint that calls :meth:`fetch` with a pure parse
+    function. ``base_url`` and ``transport`` come from configuration, so tests point a real
+    client at a local server and replay serves it from a snapshot.
     """
 
     provider: ClassVar[str]
@@ -80,6 +80,30 @@ class ProviderClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
+    def build_request(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        method: Literal["GET", "POST"] = "GET",
+        form: Mapping[str, str] | None = None,
+        secret_headers: Mapping[str, str] | None = None,
+        snapshot_path: str | None = None,
+    ) -> Request:
+        """The request for ``path`` (relative to ``base_url``, or absolute) with this client's
+        headers and secret parameters; see :class:`Request` for the other fields."""
+        return Request(
+            provider=self.provider,
+            url=self.url(path),
+            params={k: str(v) for k, v in (params or {}).items()},
+            headers=self.headers,
+            secret_params=self.secret_params,
+            method=method,
+            form=dict(form or {}),
+            secret_headers=dict(secret_headers or {}),
+            snapshot_path=snapshot_path,
+        )
+
     def fetch(
         self,
         ctx: ScanContext | None,
@@ -89,11 +113,17 @@ class ProviderClient:
         tool: str,
         parse: Callable[[bytes], T],
     ) -> T:
-        """GET and parse, as one logged tool call: a body that does not parse is logged as the
+        """GET and parse, as one logged tool call (see :meth:`fetch_request`)."""
+        return self.fetch_request(ctx, self.build_request(path, params), tool=tool, parse=parse)
+
+    def fetch_request(
+        self, ctx: ScanContext | None, request: Request, *, tool: str, parse: Callable[[bytes], T]
+    ) -> T:
+        """Send and parse, as one logged tool call: a body that does not parse is logged as the
         call's error and never cached (an "Access Denied" page sent with 200 must not be
         served again for the cache's TTL)."""
         parsed: list[T] = []
-        self.get(ctx, path, params, tool=tool, validate=lambda r: parsed.append(parse(r.body)))
+        self.send(ctx, request, tool=tool, validate=lambda r: parsed.append(parse(r.body)))
         return parsed[0]
 
     def get(
@@ -105,18 +135,23 @@ class ProviderClient:
         tool: str,
         validate: Callable[[Response], object] | None = None,
     ) -> Response:
-        """GET ``path`` within the scanner's remaining time; log it as one tool call.
+        """GET ``path`` as one logged tool call (see :meth:`send`)."""
+        return self.send(ctx, self.build_request(path, params), tool=tool, validate=validate)
+
+    def send(
+        self,
+        ctx: ScanContext | None,
+        request: Request,
+        *,
+        tool: str,
+        validate: Callable[[Response], object] | None = None,
+    ) -> Response:
+        """Send ``request`` within the scanner's remaining time; log it as one tool call.
 
         Returns a 2xx response or raises a :class:`ProviderError` carrying provider, scanner
-        and elapsed seconds.
+        and elapsed seconds. Only GETs use the response cache: a POST's answer (an OAuth
+        token) is neither served from it nor stored in it.
         """
-        request = Request(
-            provider=self.provider,
-            url=self.url(path),
-            params={k: str(v) for k, v in (params or {}).items()},
-            headers=self.headers,
-            secret_params=self.secret_params,
-        )
         guard = self.resilience
         clock = guard.clock if guard is not None else SYSTEM_CLOCK
         remaining = ctx.remaining() if ctx is not None else DEFAULT_TIMEOUT_S
@@ -134,6 +169,8 @@ class ProviderClient:
         if ctx is not None and getattr(ctx, "breaker_state", None) is not None:
             details["breaker"] = ctx.breaker_state
         logged = {"url": request.public_url()}
+        if request.method != "GET":
+            logged["method"] = request.method
 
         def report(output: str | None, error: ProviderError | None) -> None:
             if metrics is not None:
@@ -158,7 +195,7 @@ class ProviderClient:
                     details=details,
                 )
 
-        cache = guard.cache if guard is not None else None
+        cache = guard.cache if guard is not None and request.method == "GET" else None
         if cache is not None:
             hit = cache.get(request)
             if hit is not None:

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 from urllib.parse import urlencode
 
 import requests
@@ -32,13 +32,26 @@ _CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class Request:
-    """One GET to a provider. ``secret_params`` are sent but never logged, cached or recorded."""
+    """One request to a provider: a GET, or a POST of ``form`` (URL-encoded).
+
+    ``secret_params`` and ``secret_headers`` (API keys, ``Authorization``) are sent but never
+    logged, cached or recorded, and kept out of the repr. ``snapshot_path`` files the response
+    in snapshots under another path than the URL's, for an endpoint reachable by two URLs.
+    """
 
     provider: str
     url: str
     params: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
-    secret_params: Mapping[str, str] = field(default_factory=dict)
+    secret_params: Mapping[str, str] = field(default_factory=dict, repr=False)
+    method: Literal["GET", "POST"] = "GET"
+    form: Mapping[str, str] = field(default_factory=dict)
+    secret_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    snapshot_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.form and self.method != "POST":
+            raise ValueError(f"a form body needs a POST, not a {self.method}")
 
     def public_url(self) -> str:
         """The URL with its public query parameters (sorted): what logs and snapshots key on."""
@@ -68,7 +81,8 @@ class Transport(Protocol):
 
     Transports translate their own library's exceptions (timeouts, resets) into
     :class:`ProviderTimeout` / :class:`ProviderConnectionError`; HTTP statuses are left to
-    the provider client, which knows what each one means for its API.
+    the provider client, which knows what each one means for its API. A transport that cannot
+    send ``request.method`` raises a ProviderError rather than sending something else.
     """
 
     def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response: ...
@@ -105,6 +119,14 @@ def connection_failed(
     )
 
 
+def _keep_headers(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+    return prepared
+
+
+def _has_authorization(headers: Mapping[str, str]) -> bool:
+    return any(name.lower() == "authorization" for name in headers)
+
+
 class RequestsTransport:
     """A transport over a ``requests.Session`` (live HTTP, and local test servers).
 
@@ -122,13 +144,18 @@ class RequestsTransport:
         if timeout <= 0:
             raise ProviderTimeout("no time left for the request", provider=request.provider)
         params = {**request.params, **request.secret_params}
+        headers = {**request.headers, **request.secret_headers}
         start = time.monotonic()
         deadline = start + timeout
         try:
-            with self.session.get(
+            with self.session.request(
+                request.method,
                 request.url,
                 params=params,
-                headers=dict(request.headers),
+                data=dict(request.form) or None,
+                headers=headers,
+                # Given no auth, requests applies ~/.netrc credentials over our Authorization.
+                auth=_keep_headers if _has_authorization(headers) else None,
                 timeout=(min(self.connect_timeout, timeout), timeout),
                 stream=True,
             ) as raw:

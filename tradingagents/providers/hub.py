@@ -14,7 +14,11 @@ from tradingagents.providers.base import ProviderClient
 from tradingagents.providers.finnhub.client import FinnhubClient
 from tradingagents.providers.http import RequestsTransport, Transport
 from tradingagents.providers.nasdaq.client import NasdaqClient
-from tradingagents.providers.reddit.client import ApeWisdomClient, RedditClient
+from tradingagents.providers.reddit.client import (
+    ApeWisdomClient,
+    RedditClient,
+    RedditCredentials,
+)
 from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
 from tradingagents.replay.snapshot import Snapshot, load_snapshot, sample_snapshot_path
@@ -109,6 +113,7 @@ class ProviderHub:
         # Building Credentials registers every value for redaction, before any run starts
         # (runs snapshot the known secrets when they start).
         self.credentials = credentials if credentials is not None else Credentials.from_env()
+        self._clock = clock
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self.snapshot: Snapshot | None = None
@@ -209,13 +214,7 @@ class ProviderHub:
 
     @property
     def reddit(self) -> RedditClient:
-        return self._client(
-            "reddit",
-            lambda: RedditClient(
-                self._transport_for("reddit"),
-                **self._common("reddit", RedditClient.DEFAULT_BASE_URL),
-            ),
-        )
+        return self._client("reddit", self._build_reddit)
 
     @property
     def apewisdom(self) -> ApeWisdomClient:
@@ -272,6 +271,23 @@ class ProviderHub:
 
             transport = self._wrapped(YfinanceTransport())
         return YahooClient(transport, **self._common("yahoo", YahooClient.DEFAULT_BASE_URL))
+
+    def _build_reddit(self) -> RedditClient:
+        kwargs: dict[str, Any] = self._common("reddit", RedditClient.DEFAULT_BASE_URL)
+        user_agent = self.credentials.get("reddit_user_agent")
+        if user_agent:
+            kwargs["user_agent"] = user_agent
+        client_id = self.credentials.get("reddit_client_id")
+        client_secret = self.credentials.get("reddit_client_secret")
+        # Replay serves the public listings it recorded; OAuth is for the live API only.
+        if self.snapshot is None and client_id and client_secret:
+            kwargs["credentials"] = RedditCredentials(client_id, client_secret)
+            kwargs["clock"] = self._clock
+            if self.config.provider("reddit").base_url:
+                # One local base URL serves the token and the listings (tests, mirrors).
+                base = kwargs["base_url"].rstrip("/")
+                kwargs.update(oauth_base_url=base, token_url=f"{base}/api/v1/access_token")
+        return RedditClient(self._transport_for("reddit"), **kwargs)
 
     def _build_sec_edgar(self) -> SecEdgarClient:
         settings = self.config.provider("sec_edgar")

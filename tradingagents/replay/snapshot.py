@@ -59,8 +59,13 @@ def request_key(provider: str, path: str, params: Mapping[str, str]) -> str:
     return f"{provider} {path}?{query}" if query else f"{provider} {path}"
 
 
+def snapshot_path(request: Request) -> str:
+    """The path a snapshot files ``request`` under: its ``snapshot_path``, else the URL's."""
+    return request.snapshot_path or urlsplit(request.url).path
+
+
 def key_for(request: Request) -> str:
-    return request_key(request.provider, urlsplit(request.url).path, dict(request.params))
+    return request_key(request.provider, snapshot_path(request), dict(request.params))
 
 
 class Snapshot:

@@ -7,12 +7,11 @@ import re
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from tradingagents.errors import ProviderError, ProviderResponseTooLarge, ProviderTimeout
 from tradingagents.providers.http import Request, Response, Transport
 from tradingagents.redaction import REDACTED, known_secrets
-from tradingagents.replay.snapshot import Snapshot, SnapshotEntry, key_for
+from tradingagents.replay.snapshot import Snapshot, SnapshotEntry, key_for, snapshot_path
 
 
 class SnapshotMiss(ProviderError):
@@ -32,6 +31,14 @@ class ReplayTransport:
         self.replay_latency = replay_latency
 
     def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
+        if request.method != "GET":
+            # Snapshots hold GET responses only (a POST, such as a token request, is never
+            # recorded); answering it with a GET's body would be a silent lie.
+            raise SnapshotMiss(
+                f"replay serves recorded GET responses only, not {request.method} "
+                f"{request.public_url()}",
+                provider=request.provider,
+            )
         entry = self.snapshot.entry_for(request)
         if entry is None:
             raise SnapshotMiss(
@@ -64,7 +71,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def file_name_for(request: Request, content_type: str) -> str:
     """A stable, readable file name for a response: provider/path-words[-hash].ext."""
-    path = urlsplit(request.url).path.strip("/")
+    path = snapshot_path(request).strip("/")
     words = _UNSAFE.sub("_", path)[-80:] or "root"
     digest = hashlib.sha256(key_for(request).encode()).hexdigest()[:10]
     ext = ".xml" if "xml" in content_type or path.endswith(".xml") else ".json"
@@ -72,10 +79,11 @@ def file_name_for(request: Request, content_type: str) -> str:
 
 
 class RecordingTransport:
-    """Wraps a live transport and writes every successful response into a snapshot directory.
+    """Wraps a live transport and writes every successful GET response into a snapshot directory.
 
     Only public parameters reach the file names and the manifest: ``Request.secret_params``
-    (API keys) are sent upstream but never recorded.
+    and ``secret_headers`` (API keys, tokens) are sent upstream but never recorded. POSTs
+    (OAuth token requests: their answer is a credential) are passed through, never recorded.
     """
 
     def __init__(self, inner: Transport, root: Path) -> None:
@@ -86,13 +94,15 @@ class RecordingTransport:
 
     def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
         response = self.inner.send(request, timeout=timeout, max_bytes=max_bytes)
-        if response.status >= 400:
+        if response.status >= 400 or request.method != "GET":
             return response
         content_type = response.header("Content-Type") or "application/json"
         name = file_name_for(request, content_type)
         entry = SnapshotEntry(
             provider=request.provider,
-            path=urlsplit(request.url).path,
+            # An endpoint reached by another URL than replay asks for (Reddit's OAuth host)
+            # is filed under the path replay will ask for.
+            path=snapshot_path(request),
             params=dict(request.params),
             file=name,
             status=response.status,
@@ -102,7 +112,7 @@ class RecordingTransport:
             description=f"GET {request.public_url()}",
         )
         body = response.body
-        for secret in known_secrets() | set(request.secret_params.values()):
+        for secret in known_secrets() | _credentials(request):
             # Some APIs echo the key in their answers (Alpha Vantage's quota notice does).
             if secret and secret.encode() in body:
                 body = body.replace(secret.encode(), REDACTED.encode())
@@ -114,3 +124,13 @@ class RecordingTransport:
             target.write_bytes(body)
             self.entries.append(entry)
         return response
+
+
+def _credentials(request: Request) -> set[str]:
+    """The secret values a request carries: its secret parameters, and its secret headers whole
+    and without their scheme (``bearer <token>``: an echo would hold the token alone)."""
+    values = set(request.secret_params.values())
+    for value in request.secret_headers.values():
+        values.add(value)
+        values.update(value.split()[1:])
+    return values

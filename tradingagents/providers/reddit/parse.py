@@ -1,4 +1,4 @@
-"""Pure parsing of the social sources: Reddit listings and ApeWisdom mention rankings."""
+"""Pure parsing of the social sources: Reddit listings and tokens, ApeWisdom mention rankings."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import datetime
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from tradingagents.errors import ProviderParseError
+from tradingagents.errors import ProviderAuthError, ProviderParseError
 from tradingagents.providers.parsing import dig, load_json
 
 REDDIT = "reddit"
@@ -90,6 +91,56 @@ def parse_listing(payload: bytes | str | Mapping[str, Any]) -> list[RedditPost]:
         if child.get("kind") == "t3":
             posts.append(_post(_reddit_value(child, path, "data", Mapping), f"{path}.data"))
     return posts
+
+
+@dataclass(frozen=True)
+class RedditToken:
+    """An application-only OAuth access token; kept out of the repr (it is a credential)."""
+
+    access_token: str = field(repr=False)
+    expires_in: float
+
+
+# OAuth error codes are short identifiers ("invalid_grant"); anything else is not repeated.
+_OAUTH_ERROR = re.compile(r"^[A-Za-z0-9_. -]{1,64}$")
+
+
+def parse_token(payload: bytes | str | Mapping[str, Any]) -> RedditToken:
+    """The answer of ``POST /api/v1/access_token`` (``grant_type=client_credentials``).
+
+    Reddit refuses some requests with HTTP 200 and an ``error`` field; that is an auth error,
+    not a token. Messages name fields, never values: a value here may be the token.
+    """
+    data = load_json(payload, provider=REDDIT)
+    if not isinstance(data, Mapping):
+        raise ProviderParseError(
+            f"expected an object, got {type(data).__name__}", provider=REDDIT, field="<body>"
+        )
+    if "error" in data:
+        code = str(data["error"])
+        shown = repr(code) if _OAUTH_ERROR.match(code) else "an unreadable error"
+        raise ProviderAuthError(
+            f"the token endpoint answered error {shown}", status=200, provider=REDDIT
+        )
+    token = data.get("access_token")
+    if not isinstance(token, str) or not token.strip():
+        raise ProviderParseError(
+            "missing or empty access token", provider=REDDIT, field="access_token"
+        )
+    token_type = data.get("token_type", "bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise ProviderParseError("expected a bearer token", provider=REDDIT, field="token_type")
+    expires_in = data.get("expires_in")
+    if (
+        isinstance(expires_in, bool)
+        or not isinstance(expires_in, int | float)
+        or not math.isfinite(expires_in)
+        or expires_in <= 0
+    ):
+        raise ProviderParseError(
+            "expected a positive number of seconds", provider=REDDIT, field="expires_in"
+        )
+    return RedditToken(access_token=token.strip(), expires_in=float(expires_in))
 
 
 def _post(post: Mapping[str, Any], path: str) -> RedditPost:

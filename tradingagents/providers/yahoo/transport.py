@@ -45,6 +45,12 @@ class YfinanceTransport:
         self._timeouts, self._connection_errors, self._request_errors = _library_errors()
 
     def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
+        if request.method != "GET":
+            # yfinance's data layer only GETs: never send something else than what was asked.
+            raise ProviderError(
+                f"the yfinance transport sends GET only, not {request.method}",
+                provider=request.provider,
+            )
         if timeout <= 0:
             raise ProviderTimeout("no time left for the request", provider=request.provider)
         params = {**request.params, **request.secret_params}
