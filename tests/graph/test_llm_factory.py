@@ -7,14 +7,17 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner
 
 from tradingagents import redaction
+from tradingagents.cli import app
 from tradingagents.config import LlmRankConfig, load_config
 from tradingagents.errors import ConfigError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
@@ -406,3 +409,53 @@ def test_the_provider_table_agrees_with_the_installed_langchain() -> None:
     for provider, package in PROVIDER_PACKAGES.items():
         module = builtin[provider][0]
         assert package.split("[")[0] == module.split(".")[0].replace("_", "-"), provider
+
+
+def test_the_cli_builds_the_model_named_in_its_config_file(
+    openai_server: HTTPServer, baseline: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """No code at all: a TOML file names the provider and model, the key is in its
+    [credentials]; the run is re-ranked and the key is in no output or run file."""
+    first = tickers(baseline)[-1]
+    answer = {"ranking": [{"ticker": first, "score": 0.9, "confidence": 0.7, "reason": "ok"}]}
+    openai_server.expect_request("/v1/chat/completions", method="POST").respond_with_json(
+        completion(json.dumps(answer))
+    )
+    config = tmp_path / "llm.toml"
+    config.write_text(
+        "[discovery.llm_rank]\n"
+        f'provider = "openai"\nmodel = "gpt-test"\nbase_url = "{openai_server.url_for("/v1")}"\n'
+        f'[credentials]\nllm_api_key = "{KEY}"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    out = tmp_path / "results"
+
+    result = CliRunner().invoke(
+        app, ["discover", "--config", str(config), "--json", "--out", str(out)]
+    )
+
+    assert result.exit_code == 0, result.stderr
+    state = json.loads(result.stdout)
+    assert state["llm_rank"]["used"] is True
+    assert state["ranked_candidates"][0]["ticker"] == first
+    ((request, _),) = openai_server.log
+    assert request.headers["Authorization"] == f"Bearer {KEY}"
+    assert KEY not in result.stdout and KEY not in result.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.name == "discovery_result.json" for p in files)
+    for path in files:
+        assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_the_cli_names_the_package_to_install_for_a_provider_it_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "langchain_anthropic", None)
+    config = tmp_path / "llm.toml"
+    config.write_text(
+        '[discovery.llm_rank]\nprovider = "anthropic"\nmodel = "claude-x"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["discover", "--config", str(config), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "langchain-anthropic" in result.stderr and "pip install" in result.stderr

@@ -102,7 +102,10 @@ def test_a_post_is_neither_served_from_nor_stored_in_the_cache(tmp_path: Path) -
 
     assert (first.body, second.body) == (b"answer 2", b"answer 3")
     assert [r.method for r in transport.sent] == ["GET", "POST", "POST"]
-    hit = cache.get(post)  # the key has no method: this is the GET's entry, untouched
+    # The cache itself refuses a POST too, though its key (the public URL) matches the GET's.
+    assert cache.get(post) is None
+    cache.put(post, Response(200, b"token body"))
+    hit = cache.get(client.build_request("/token"))
     assert hit is not None
     assert hit.response.body == b"answer 1"
     logs = ctx._close()

@@ -80,6 +80,8 @@ class ResponseCache:
         )
 
     def ttl_for(self, request: Request) -> float:
+        if request.method != "GET":
+            return 0.0  # a POST (a token request) is neither served from nor stored here
         target = f"{request.provider}:{urlsplit(request.url).path}"
         for pattern, ttl in self.ttls.items():
             if fnmatch.fnmatchcase(target, pattern):
