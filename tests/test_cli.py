@@ -223,6 +223,19 @@ def live_toml(server: SnapshotServer, path: Path, credentials: str) -> Path:
     return path
 
 
+def sample_server_and_config(
+    httpserver: HTTPServer, tmp_path: Path, finnhub_key: str
+) -> tuple[SnapshotServer, Path]:
+    """The sample snapshot served live, and a config file using it with a Finnhub key."""
+    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
+    config = live_toml(
+        server,
+        tmp_path / "live.toml",
+        f'finnhub_api_key = "{finnhub_key}"\nsec_user_agent = "Test t@example.com"\n',
+    )
+    return server, config
+
+
 def on_sample_day(monkeypatch: pytest.MonkeyPatch) -> None:
     # Some data is live-only (the calendars, the screeners): "today" is the snapshot's day.
     for function in (DiscoveryGraph.__init__, record_snapshot):
@@ -238,12 +251,7 @@ def test_a_key_from_the_config_file_is_used_and_written_nowhere(
     token, and no output, run file or state file (cache, quotas, history) holds it."""
     on_sample_day(monkeypatch)
     planted = "fh-PLANTED-IN-TOML-5e6f7a8b"
-    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
-    config = live_toml(
-        server,
-        tmp_path / "live.toml",
-        f'finnhub_api_key = "{planted}"\nsec_user_agent = "Test t@example.com"\n',
-    )
+    server, config = sample_server_and_config(httpserver, tmp_path, planted)
     out = tmp_path / "results"
 
     result = invoke(
@@ -281,12 +289,7 @@ def test_snapshot_record_then_discover_replays_it(
 ) -> None:
     on_sample_day(monkeypatch)
     planted = "fh-PLANTED-RECORD-1a2b3c4d"
-    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
-    config = live_toml(
-        server,
-        tmp_path / "live.toml",
-        f'finnhub_api_key = "{planted}"\nsec_user_agent = "Test t@example.com"\n',
-    )
+    server, config = sample_server_and_config(httpserver, tmp_path, planted)
     root = tmp_path / "snap"
     recorded = invoke(
         "snapshot", "record", str(root), "--config", str(config), "--date", "2026-11-20",

@@ -111,6 +111,16 @@ def _client(transport: Any, **kwargs: Any) -> RedditClient:
     return RedditClient(transport, credentials=CREDENTIALS, **kwargs)
 
 
+def _served_by(httpserver: HTTPServer, transport: Any = None, **kwargs: Any) -> RedditClient:
+    """A client whose token and listings both come from the local server."""
+    return _client(
+        transport if transport is not None else RequestsTransport(),
+        oauth_base_url=httpserver.url_for("/"),
+        token_url=httpserver.url_for("/api/v1/access_token"),
+        **kwargs,
+    )
+
+
 def _token_answer(token: str = TOKEN, expires_in: int = 86400) -> dict[str, Any]:
     return {"access_token": token, "token_type": "bearer", "expires_in": expires_in, "scope": "*"}
 
@@ -144,12 +154,7 @@ def test_token_and_listing_reach_the_server_as_reddit_documents(
     httpserver.expect_request(
         "/r/wallstreetbets/hot", method="GET", query_string={"limit": "100", "raw_json": "1"}
     ).respond_with_data(body, content_type="application/json")
-    client = _client(
-        RequestsTransport(),
-        user_agent="scanner/2.0 by u/someone",
-        oauth_base_url=httpserver.url_for("/"),
-        token_url=httpserver.url_for("/api/v1/access_token"),
-    )
+    client = _served_by(httpserver, user_agent="scanner/2.0 by u/someone")
     ctx = SpyContext()
 
     posts = client.hot(ctx, "wallstreetbets")
@@ -195,11 +200,7 @@ def test_token_endpoint_401_is_a_clear_auth_error_without_the_secret(
     httpserver.expect_request("/api/v1/access_token", method="POST").respond_with_json(
         {"message": "Unauthorized", "error": 401}, status=401
     )
-    client = _client(
-        RequestsTransport(),
-        oauth_base_url=httpserver.url_for("/"),
-        token_url=httpserver.url_for("/api/v1/access_token"),
-    )
+    client = _served_by(httpserver)
     ctx = SpyContext()
 
     with pytest.raises(ProviderAuthError) as info:
@@ -225,11 +226,7 @@ def test_an_error_field_in_a_200_answer_is_a_clear_auth_error(
     httpserver.expect_request("/api/v1/access_token", method="POST").respond_with_json(
         {"error": error_code}
     )
-    client = _client(
-        RequestsTransport(),
-        oauth_base_url=httpserver.url_for("/"),
-        token_url=httpserver.url_for("/api/v1/access_token"),
-    )
+    client = _served_by(httpserver)
 
     with pytest.raises(ProviderAuthError) as info:
         client.hot(SpyContext(), "stocks")
@@ -245,11 +242,7 @@ def test_a_malformed_token_answer_is_a_parse_error_and_no_listing_is_asked(
     httpserver.expect_request("/api/v1/access_token", method="POST").respond_with_data(
         '{"access_token": "' + TOKEN, content_type="application/json"
     )
-    client = _client(
-        RequestsTransport(),
-        oauth_base_url=httpserver.url_for("/"),
-        token_url=httpserver.url_for("/api/v1/access_token"),
-    )
+    client = _served_by(httpserver)
 
     with pytest.raises(ProviderParseError) as info:
         client.hot(SpyContext(), "stocks")
@@ -499,11 +492,7 @@ def test_secret_and_token_stay_out_of_logs_cache_and_snapshots(
     httpserver.expect_request("/r/wallstreetbets/hot", method="GET").respond_with_json(listing)
     snapshot = tmp_path / "snapshot"
     recorder = RecordingTransport(RequestsTransport(), snapshot)
-    client = _client(
-        recorder,
-        oauth_base_url=httpserver.url_for("/"),
-        token_url=httpserver.url_for("/api/v1/access_token"),
-    )
+    client = _served_by(httpserver, recorder)
     client.resilience = Resilience(cache=ResponseCache(tmp_path / "cache" / "responses.sqlite"))
     ctx = SpyContext()
 
@@ -538,11 +527,7 @@ def test_an_oauth_recording_replays_through_the_public_client(
         body, content_type="application/json"
     )
     recorder = RecordingTransport(RequestsTransport(), tmp_path)
-    client = _client(
-        recorder,
-        oauth_base_url=httpserver.url_for("/"),
-        token_url=httpserver.url_for("/api/v1/access_token"),
-    )
+    client = _served_by(httpserver, recorder)
     client.hot(None, "wallstreetbets", limit=100)
     write_manifest(
         tmp_path,
