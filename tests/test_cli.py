@@ -19,6 +19,7 @@ from tradingagents.cli import app
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.replay.recorder import record_snapshot
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
+from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -290,6 +291,13 @@ def test_snapshot_record_then_discover_replays_it(
     on_sample_day(monkeypatch)
     planted = "fh-PLANTED-RECORD-1a2b3c4d"
     server, config = sample_server_and_config(httpserver, tmp_path, planted)
+    # A ranker named in config is not called while recording (unrecorded cost); its key
+    # being only in the file must not matter either.
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(
+            'llm_api_key = "sk-PLANTED-LLM-9a8b7c6d"\n[discovery.llm_rank]\n'
+            f'provider = "openai"\nmodel = "gpt-test"\nbase_url = "{httpserver.url_for("/v1")}"\n'
+        )
     root = tmp_path / "snap"
     recorded = invoke(
         "snapshot", "record", str(root), "--config", str(config), "--date", "2026-11-20",
@@ -298,6 +306,7 @@ def test_snapshot_record_then_discover_replays_it(
     assert recorded.exit_code == 0, recorded.stderr
     assert "recorded " in recorded.stderr and "8 ok" in recorded.stderr
     assert {"token": planted} in server.secrets_seen
+    assert "/v1/chat/completions" not in server.paths
     for path in root.rglob("*"):
         if path.is_file():
             assert planted.encode() not in path.read_bytes(), path
@@ -313,3 +322,34 @@ def test_snapshot_record_then_discover_replays_it(
     again = invoke("snapshot", "record", str(root), "--config", str(config))
     assert again.exit_code == 2
     assert "already holds a snapshot" in again.stderr
+
+
+def test_a_snapshot_flag_means_replay_whatever_the_environment_says(tmp_path: Path) -> None:
+    sample = str(sample_snapshot_path())
+    env = {"TRADINGAGENTS_SOURCE__MODE": "live"}
+    result = invoke_env(env, "discover", "--snapshot", sample, "--json", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "from replay of" in result.stderr
+    conflict = invoke("discover", "--snapshot", sample, "--source", "live")
+    assert conflict.exit_code == 2
+    assert "cannot go with --source live" in conflict.stderr
+
+
+def test_a_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
+    result = invoke("discover", "--max-workers", "0", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "(from --max-workers)" in result.stderr and "greater than 0" in result.stderr
+
+
+def test_breakers_use_the_configured_state_directory(tmp_path: Path) -> None:
+    state_dir = tmp_path / "st"
+    policy = BreakerPolicy(failure_threshold=1, reset_timeout_s=60)
+    with BreakerBoard(default_db_path(str(state_dir)), policy) as board:
+        board.record("rsi_oversold", "error", "boom")
+    env = {"TRADINGAGENTS_RESILIENCE__STATE_DIR": str(state_dir)}
+    shown = invoke_env(env, "breakers", "show")
+    assert shown.exit_code == 0, shown.stderr
+    assert "rsi_oversold" in shown.stdout and "open" in shown.stdout
+    assert "no breaker state" in invoke("breakers", "show").stdout  # the default dir is empty
+    reset = invoke_env(env, "breakers", "reset", "rsi_oversold")
+    assert "reset rsi_oversold" in reset.stdout

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -52,3 +54,27 @@ def test_a_bad_snapshot_is_exit_code_2_with_a_clear_message(tmp_path: Path) -> N
     done = run("--snapshot", str(tmp_path))
     assert done.returncode == 2
     assert "no manifest.json" in done.stderr
+
+
+def test_a_snapshot_is_replayed_even_when_the_environment_says_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADINGAGENTS_SOURCE__MODE", "live")
+    sample = REPO / "tradingagents" / "replay" / "sample"
+    done = run("--snapshot", str(sample))
+    assert done.returncode == 0, done.stderr
+    assert "from replay of" in done.stdout
+    conflict = run("--live", "--snapshot", str(sample))
+    assert conflict.returncode == 2
+    assert "cannot go with --snapshot" in conflict.stderr
+
+
+def test_a_bad_date_or_out_path_is_a_clear_error(tmp_path: Path) -> None:
+    bad_date = run("--date", "2026-13-01")
+    assert bad_date.returncode == 2
+    assert "expected YYYY-MM-DD, got '2026-13-01'" in bad_date.stderr
+    a_file = tmp_path / "file"
+    a_file.write_text("x", encoding="utf-8")
+    done = run("--out", str(a_file))
+    assert done.returncode == 0  # the run itself is fine: only the run files are not written
+    assert "error: cannot create" in done.stderr and "Traceback" not in done.stderr

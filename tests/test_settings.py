@@ -197,3 +197,62 @@ def test_a_key_file_readable_by_others_is_warned_about(tmp_path: Path) -> None:
     assert "readable by other users" in warning and f"chmod 600 {shared}" in warning
     no_keys = write(tmp_path / "nokeys.toml", "[discovery]\n", mode=0o644)
     assert load_settings(no_keys, environ={}).warnings == ()
+
+
+def test_a_blank_variable_never_erases_the_file_key(tmp_path: Path) -> None:
+    file = write(tmp_path / "keys.toml", f'[credentials]\nfinnhub_api_key = "{FILE_KEY}"\n')
+    for blank in ("", "   "):
+        settings = load_settings(file, environ={"FINNHUB_API_KEY": blank})
+        assert settings.credentials.get("finnhub_api_key") == FILE_KEY
+    env = {"TRADINGAGENTS_SOURCE__SNAPSHOT": "", "TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS": ""}
+    config = load_settings(environ=env).discovery
+    assert config.source.snapshot is None and config.scanner_execution.max_workers == 8
+
+
+def test_the_prefixed_variable_wins_and_a_bare_llm_key_is_not_ours() -> None:
+    env = {"FINNHUB_API_KEY": "fh-bare-111111", "TRADINGAGENTS_FINNHUB_API_KEY": ENV_KEY}
+    assert load_settings(environ=env).credentials.get("finnhub_api_key") == ENV_KEY
+    env = {"LLM_API_KEY": "another-tools-key-1", "TRADINGAGENTS_LLM_API_KEY": "ours-222222"}
+    assert load_settings(environ=env).credentials.get("llm_api_key") == "ours-222222"
+    only_bare = load_settings(environ={"LLM_API_KEY": "another-tools-key-1"})
+    assert only_bare.credentials.get("llm_api_key") is None
+
+
+def test_a_table_given_as_json_is_blamed_on_its_own_variable() -> None:
+    env = {"TRADINGAGENTS_SCANNER_EXECUTION": '{"max_workers": "x"}'}
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ=env)
+    (problem,) = raised.value.problems
+    assert problem.path == (
+        "discovery.scanner_execution.max_workers (from TRADINGAGENTS_SCANNER_EXECUTION)"
+    )
+
+
+def test_a_bad_flag_value_is_blamed_on_the_flag() -> None:
+    overrides = {"discovery": {"scanner_execution": {"max_workers": 0}}}
+    env = {"TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS": "4"}
+    with pytest.raises(ConfigError) as raised:
+        load_settings(
+            overrides=overrides,
+            environ=env,
+            flag_names={"scanner_execution.max_workers": "--max-workers"},
+        )
+    (problem,) = raised.value.problems
+    assert problem.path == "discovery.scanner_execution.max_workers (from --max-workers)"
+    assert "greater than 0" in problem.message
+
+
+def test_an_llm_model_without_provider_is_caught_with_the_settings() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"TRADINGAGENTS_LLM_RANK__MODEL": "gpt-4o-mini"})
+    (problem,) = raised.value.problems
+    assert problem.path == "discovery.llm_rank.provider"
+    message = str(raised.value)
+    assert "environment" in message and "no provider" in message
+
+
+def test_half_of_the_reddit_credentials_is_a_warning() -> None:
+    (warning,) = load_settings(environ={"REDDIT_CLIENT_ID": "rid-123456"}).warnings
+    assert "REDDIT_CLIENT_SECRET" in warning
+    both = {"REDDIT_CLIENT_ID": "rid-123456", "REDDIT_CLIENT_SECRET": "rsecret-123456"}
+    assert load_settings(environ=both).warnings == ()

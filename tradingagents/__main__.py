@@ -6,10 +6,11 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from tradingagents.calendar import previous_session
 from tradingagents.engine.runner import describe
 from tradingagents.errors import TradingAgentsError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
@@ -18,13 +19,21 @@ from tradingagents.settings import load_settings
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    # Only what a flag says: TRADINGAGENTS_* variables and the defaults fill in the rest.
+    # Only what a flag says: the config file, TRADINGAGENTS_* variables and the defaults fill
+    # in the rest. A snapshot (or its latency) means replay, whatever they set.
     source: dict[str, Any] = {"mode": "live"} if args.live else {}
     if args.snapshot:
-        source["snapshot"] = args.snapshot
+        source.update(mode="replay", snapshot=args.snapshot)
     if args.replay_latency:
-        source["replay_latency"] = True
+        source.update(mode="replay", replay_latency=True)
     return {"discovery": {"source": source}} if source else {}
+
+
+def _trade_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
 
 
 def _table(candidates: list[dict[str, Any]]) -> str:
@@ -43,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m tradingagents",
         description="Run the discovery graph and print the ranked candidates.",
     )
-    parser.add_argument("--date", help="trade date YYYY-MM-DD (default: the snapshot's, or today)")
+    parser.add_argument(
+        "--date",
+        type=_trade_date,
+        help="trade date YYYY-MM-DD (default: the snapshot's, or today)",
+    )
     parser.add_argument("--snapshot", help="replay this snapshot directory (default: the sample)")
     parser.add_argument("--live", action="store_true", help="call the live APIs instead of replay")
     parser.add_argument("--replay-latency", action="store_true", help="replay recorded latencies")
@@ -57,22 +70,34 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     started = datetime.now()
+    if args.live and (args.snapshot or args.replay_latency):
+        parser.error("--live calls the APIs: it cannot go with --snapshot or --replay-latency")
     try:
         settings = load_settings(args.config, overrides=_overrides(args))
         for warning in settings.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         with DiscoveryGraph(settings.discovery, credentials=settings.credentials) as graph:
-            state = graph.run(args.date)
+            day = graph.resolve_date(args.date)
+            if graph.providers.snapshot is None:
+                # Live data exists only for sessions: a weekend or holiday means the one before.
+                day, note = previous_session(day)
+                if note:
+                    print(note, file=sys.stderr)
+            state = graph.run(day)
     except TradingAgentsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     written = None
     if args.out:
-        directory = run_directory(Path(args.out), state["trade_date"], started)
         try:
+            directory = run_directory(Path(args.out), state["trade_date"], started)
             written = write_run_artifacts(state, directory)
         except ArtifactError as exc:
             print(f"error: {exc}", file=sys.stderr)
+        except OSError as exc:
+            print(
+                f"error: cannot create the run directory under {args.out}: {exc}", file=sys.stderr
+            )
     if args.json:
         json.dump(state, sys.stdout, indent=1, default=str)
         print()

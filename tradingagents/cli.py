@@ -108,10 +108,17 @@ def flag_overrides(
 ) -> dict[str, Any]:
     """The flags as a partial config, the last layer over defaults, file and environment."""
     config: dict[str, Any] = {"discovery": {}}
+    if snapshot is not None:
+        if source == "live":
+            raise typer.BadParameter(
+                "a snapshot is replayed: --snapshot cannot go with --source live",
+                param_hint="--snapshot",
+            )
+        # Naming a snapshot means replaying it, whatever mode the file or environment set.
+        source = "replay"
+        _put(config, "discovery.source.snapshot", snapshot)
     if source is not None:
         _put(config, "discovery.source.mode", source)
-    if snapshot is not None:
-        _put(config, "discovery.source.snapshot", snapshot)
     if sequential:
         _put(config, "discovery.scanner_execution.concurrent", False)
     if max_workers is not None:
@@ -135,10 +142,20 @@ def flag_overrides(
     return config
 
 
+# The flag behind each key path flag_overrides sets, for error messages.
+FLAG_NAMES = {
+    "source.mode": "--source",
+    "source.snapshot": "--snapshot",
+    "scanner_execution.concurrent": "--sequential",
+    "scanner_execution.max_workers": "--max-workers",
+    "scanner_execution.timeout_seconds": "--timeout",
+}
+
+
 def _settings(config_file: Path | None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Defaults < config file < environment < flags; a bad layer is exit code 2."""
     try:
-        settings = load_settings(config_file, overrides=overrides)
+        settings = load_settings(config_file, overrides=overrides, flag_names=FLAG_NAMES)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     for warning in settings.warnings:
@@ -468,15 +485,24 @@ def scanners_explain(
 # -- breakers --------------------------------------------------------------------------------
 
 _DB_OPTION = typer.Option("--db", help="Breaker state file (default: in the state directory).")
+_CONFIG_OPTION = typer.Option("--config", help="TOML file (for resilience.state_dir).")
+
+
+def _breaker_db(db: Path | None, config_file: Path | None) -> Path:
+    if db is not None:
+        return db
+    # The state directory the runs use: config file < environment, as for discover.
+    return default_db_path(_settings(config_file).discovery.resilience.state_dir)
 
 
 @breakers_app.command("show")
 def breakers_show(
     name: Annotated[str | None, typer.Argument(help="One scanner (default: all).")] = None,
     db: Annotated[Path | None, _DB_OPTION] = None,
+    config_file: Annotated[Path | None, _CONFIG_OPTION] = None,
 ) -> None:
     """Show the persisted circuit breakers."""
-    path = db if db is not None else default_db_path()
+    path = _breaker_db(db, config_file)
     try:
         statuses = show_breakers(path)
     except BreakerStoreError as exc:
@@ -496,9 +522,10 @@ def breakers_show(
 def breakers_reset(
     name: Annotated[str | None, typer.Argument(help="One scanner (default: all).")] = None,
     db: Annotated[Path | None, _DB_OPTION] = None,
+    config_file: Annotated[Path | None, _CONFIG_OPTION] = None,
 ) -> None:
     """Close and forget the breaker of NAME, or of every scanner."""
-    path = db if db is not None else default_db_path()
+    path = _breaker_db(db, config_file)
     try:
         names = reset_breakers(path, name)
     except BreakerStoreError as exc:

@@ -79,7 +79,8 @@ class LlmRankConfig(BaseModel):
     provider: str | None = Field(default=None, min_length=1, max_length=64)
     model: str | None = Field(default=None, min_length=1, max_length=200)
     base_url: str | None = None
-    temperature: float | None = Field(default=0.0, ge=0, le=2)
+    # None: the provider's default (reasoning models refuse anything else); 0 for repeatability.
+    temperature: float | None = Field(default=None, ge=0, le=2)
 
 
 ProviderName = Literal[

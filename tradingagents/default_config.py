@@ -129,7 +129,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
             "model": None,
             # An OpenAI-compatible or self-hosted endpoint (vLLM, Ollama...); None: the provider's.
             "base_url": None,
-            "temperature": 0.0,
+            # None: the provider's default; 0 for more repeatable rankings where it is allowed.
+            "temperature": None,
         },
     }
 }

@@ -44,10 +44,11 @@ ENV_DELIMITER = "__"
 _OTHER_ENV = frozenset({"STATE_DIR", "CACHE_DIR", "FIXTURES"})
 
 
-def _env(name: str) -> Any:
-    # The usual variable (FINNHUB_API_KEY) or the prefixed one; the field name itself also
-    # matches a config file's [credentials] key. Matching is case-insensitive.
-    return Field(default=None, validation_alias=AliasChoices(name, f"{ENV_PREFIX}{name}"))
+def _env(name: str, *, usual: bool = True) -> Any:
+    # The prefixed variable, then the usual one (FINNHUB_API_KEY): the more specific wins.
+    # Matching is case-insensitive; a config file's [credentials] key is the field name.
+    choices = [f"{ENV_PREFIX}{name}", name] if usual else [f"{ENV_PREFIX}{name}"]
+    return Field(default=None, validation_alias=AliasChoices(*choices))
 
 
 class Credentials(BaseModel):
@@ -69,7 +70,8 @@ class Credentials(BaseModel):
     reddit_client_secret: SecretStr | None = _env("reddit_client_secret")
     reddit_user_agent: str | None = _env("reddit_user_agent")
     # For the LLM ranker's provider; each provider's own variable (OPENAI_API_KEY...) also works.
-    llm_api_key: SecretStr | None = _env("llm_api_key")
+    # Prefixed only: a bare LLM_API_KEY may well belong to another tool and another endpoint.
+    llm_api_key: SecretStr | None = _env("llm_api_key", usual=False)
 
     # The variable a user sets for each credential, for messages such as "needs FINNHUB_API_KEY".
     ENV_NAMES: ClassVar[Mapping[str, str]] = {
@@ -91,10 +93,12 @@ class Credentials(BaseModel):
         ``environ`` replaces ``os.environ`` (tests, embedding). Variable names are matched
         case-insensitively, with or without the ``TRADINGAGENTS_`` prefix.
         """
-        source = EnvSettingsSource(_CredentialsEnv, case_sensitive=False)
+        # A blank variable (FINNHUB_API_KEY= from a compose file) sets nothing: it must not
+        # erase the config file's key.
+        source = EnvSettingsSource(_CredentialsEnv, case_sensitive=False, env_ignore_empty=True)
         if environ is not None:
-            source.env_vars = {k.lower(): v for k, v in environ.items()}
-        found = source()
+            source.env_vars = _env_vars(environ)
+        found = {k: v for k, v in source().items() if not (isinstance(v, str) and not v.strip())}
         # The source keys a value by the alias it matched; by field name here, so that the
         # environment's value replaces the table's whatever spelling either used.
         from_env = {
@@ -123,6 +127,11 @@ class Credentials(BaseModel):
             value = value.get_secret_value()
         value = (value or "").strip()
         return value or None
+
+
+def _env_vars(environ: Mapping[str, str]) -> dict[str, str | None]:
+    """An explicit environment as pydantic-settings keeps os.environ (lower-case names)."""
+    return {k.lower(): v for k, v in environ.items() if v != ""}
 
 
 def _aliases(info: FieldInfo) -> list[str]:
@@ -257,9 +266,10 @@ def environment_config(
         env_prefix=ENV_PREFIX,
         env_nested_delimiter=ENV_DELIMITER,
         case_sensitive=False,
+        env_ignore_empty=True,
     )
     # The source read os.environ when built; an explicit mapping (tests, embedding) replaces it.
-    source.env_vars = {k.lower(): v for k, v in env.items()}
+    source.env_vars = _env_vars(env)
     try:
         values: dict[str, Any] = source()
     except SettingsError as exc:
@@ -269,10 +279,16 @@ def environment_config(
             f"{ENV_PREFIX}{name.upper()}", f"expected JSON for a list or table ({cause})"
         )
         raise ConfigError([problem], source="the environment") from None
-    origins = {
-        ".".join(("discovery", *path)): ENV_PREFIX + ENV_DELIMITER.join(path).upper()
-        for path in _leaf_paths(values)
-    }
+    # Each key path set here, and the variable that set it: a leaf's own variable, or a
+    # variable holding a whole table as JSON (TRADINGAGENTS_SCANNER_EXECUTION='{...}').
+    present = {name.upper() for name, value in env.items() if value != ""}
+    origins: dict[str, str] = {}
+    for path in _leaf_paths(values):
+        for end in range(len(path), 0, -1):
+            variable = ENV_PREFIX + ENV_DELIMITER.join(path[:end]).upper()
+            if variable in present:
+                origins[".".join(("discovery", *path))] = variable
+                break
     credential_names = {n.upper() for n in Credentials.model_fields}
     warnings = []
     fields = {name.upper() for name in DiscoveryConfig.model_fields}
@@ -300,12 +316,15 @@ def load_settings(
     *,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    flag_names: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge the defaults, a TOML file, ``TRADINGAGENTS_*`` variables and ``overrides``.
 
-    ``overrides`` is a partial ``{"discovery": {...}}`` (the CLI's flags), applied last.
-    Each layer's mistakes are reported against it: the file's by key path in that file, the
-    environment's by variable name. Raises ConfigError naming every problem.
+    ``overrides`` is a partial ``{"discovery": {...}}`` (the CLI's flags), applied last;
+    ``flag_names`` maps its key paths (``scanner_execution.max_workers``) to the flags that
+    set them, for messages. Each layer's mistakes are reported against it: the file's by key
+    path in that file, the environment's by variable, the flags' by flag. Raises ConfigError
+    naming every problem.
     """
     path = Path(config_file) if config_file is not None else None
     file_data = read_config_file(path) if path is not None else {}
@@ -321,8 +340,11 @@ def load_settings(
         layers.append("environment")
     merged = deep_merge(file_discovery, env_values)
     override_discovery = dict((overrides or {}).get("discovery", {}))
-    if any(_leaf_paths(override_discovery)):
+    flags = [".".join(path) for path in _leaf_paths(override_discovery)]
+    if flags:
         layers.append("flags")
+    for flag_path in flags:  # a flag is the last word on its key: it is named, not the variable
+        origins[f"discovery.{flag_path}"] = (flag_names or {}).get(flag_path, "a flag")
     merged = deep_merge(merged, override_discovery)
     # Environment values are strings: checked by type there ("4" is a fine max_workers).
     discovery = _validated(
@@ -332,6 +354,12 @@ def load_settings(
         origins=origins,
     )
     credentials = _credentials(path, file_data.get("credentials", {}), environ)
+    reddit = [credentials.get(n) is not None for n in ("reddit_client_id", "reddit_client_secret")]
+    if any(reddit) and not all(reddit):
+        warnings.append(
+            "Reddit OAuth needs both REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET; with one of "
+            "them only, the public listings are used"
+        )
     if path is not None and file_data.get("credentials"):
         warnings.extend(_permission_warning(path))
     return Settings(discovery, credentials, tuple(warnings), tuple(layers))
@@ -350,10 +378,14 @@ def _validated(
     # Imported here: the graph builds on the providers, which read credentials from here.
     from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
     from tradingagents.graph.discovery_graph import build_jobs, registered_scanners  # noqa: PLC0415
+    from tradingagents.graph.llm_factory import llm_config_problems  # noqa: PLC0415
 
     try:
         config = load_config({"discovery": discovery}, strict=strict)
         build_jobs(config, registered_scanners(load_registry()))
+        llm_problems = llm_config_problems(config.llm_rank)
+        if llm_problems:
+            raise ConfigError(llm_problems)
     except ConfigError as exc:
         problems = [_attributed(p, origins or {}) for p in exc.problems]
         raise ConfigError(problems, source=source) from None

@@ -140,7 +140,7 @@ def test_a_model_named_in_config_reranks_the_sample_through_a_real_openai_client
     assert request.headers["Authorization"] == f"Bearer {KEY}"
     body = request.get_json()
     assert body["model"] == "gpt-test"
-    assert body["temperature"] == 0.0
+    assert "temperature" not in body  # unset: the provider's default, which every model takes
     system, human = body["messages"]
     assert system == {"role": "system", "content": SYSTEM_PROMPT}
     assert human["role"] == "user"
@@ -264,7 +264,8 @@ def test_no_provider_and_no_model_means_no_model() -> None:
             "expected a model name for provider 'openai'",
         ),
         ({"model": "gpt-test"}, "discovery.llm_rank.provider", "expected one of anthropic,"),
-        ({"provider": "openia", "model": "gpt-test"}, "discovery.llm_rank.provider", "unknown"),
+        # Not in our table: langchain itself is asked (a newer one may know it), and says no.
+        ({"provider": "openia", "model": "gpt-test"}, "discovery.llm_rank", "openia"),
     ],
 )
 def test_a_half_set_or_unknown_provider_is_a_config_error(
@@ -276,7 +277,7 @@ def test_a_half_set_or_unknown_provider_is_a_config_error(
     [problem] = caught.value.problems
     assert problem.path == path
     assert expected in problem.message
-    if path.endswith("provider"):
+    if not path.endswith("model"):
         for name in ("openai", "anthropic", "ollama", "google_genai"):
             assert name in problem.message
     assert KEY not in str(caught.value)

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tradingagents.errors import ScannerTimeout
-from tradingagents.redaction import redact
+from tradingagents.redaction import known_secrets, redact
 
 _OUTPUT_SUMMARY_CHARS = 300
 
@@ -132,6 +132,10 @@ class ScanContext:
         if self.cancelled.is_set() or time.monotonic() >= self._deadline:
             raise ScannerTimeout("cancelled", scanner=self._scanner)
 
+    def _known(self) -> frozenset[str]:
+        # Secrets learned during the run (an OAuth token) count as much as those known at start.
+        return self._secrets | known_secrets()
+
     def log_tool_call(
         self,
         tool: str,
@@ -154,14 +158,14 @@ class ScanContext:
         entry = {
             "scanner": self._scanner,
             "tool": tool,
-            "parameters": redact(dict(parameters or {}), self._secrets),
-            "output": summarize_output(redact(output, self._secrets)),
+            "parameters": redact(dict(parameters or {}), self._known()),
+            "output": summarize_output(redact(output, self._known())),
             "duration_s": None if duration_s is None else round(duration_s, 6),
-            "error": redact(error_text, self._secrets),
+            "error": redact(error_text, self._known()),
         }
         if details:
             # attempts, seconds waited for rate limits and backoff, cache use, breaker state
-            entry.update(redact(dict(details), self._secrets))
+            entry.update(redact(dict(details), self._known()))
         with self._lock:
             if self._closed:
                 self.logger.debug("dropped tool call %r logged after the deadline", tool)
@@ -189,8 +193,8 @@ class ScanContext:
         scanner's record as ``warnings``, so a degraded result never passes for a clean one."""
         with self._lock:
             if not self._closed:
-                self._warnings.append(redact(message, self._secrets))
-        self.logger.warning("%s: %s", self._scanner, redact(message, self._secrets))
+                self._warnings.append(redact(message, self._known()))
+        self.logger.warning("%s: %s", self._scanner, redact(message, self._known()))
 
     def _take_warnings(self) -> list[str]:
         """Engine only: the warnings so far."""

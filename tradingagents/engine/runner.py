@@ -330,6 +330,10 @@ class _Run:
         record = self._record(slot, "error", error=self._error_info(exc))
         self._finish(slot, ScannerOutcome(record, [], logs))
 
+    def known(self) -> frozenset[str]:
+        """The run's secrets and any learned since it started (an OAuth token)."""
+        return self.secrets | known_secrets()
+
     def _record(self, slot: _Slot, status: ScannerStatus, **fields: Any) -> Any:
         started = None if slot.started is None else slot.started - self.start
         return make_record(
@@ -342,7 +346,7 @@ class _Run:
         )
 
     def _error_info(self, exc: BaseException) -> ErrorInfo:
-        return ErrorInfo(type=type(exc).__name__, message=redact_text(str(exc), self.secrets))
+        return ErrorInfo(type=type(exc).__name__, message=redact_text(str(exc), self.known()))
 
     # -- worker threads ---------------------------------------------------------------------
 
@@ -413,7 +417,7 @@ class _Run:
                 # Formatted and redacted here: an exception message can carry a key (a quota
                 # notice echoing it, a URL with apikey=), and exc_info would log it verbatim.
                 trace = "".join(traceback.format_exception(error))
-                logger.error("scanner %s raised:\n%s", name, redact_text(trace, self.secrets))
+                logger.error("scanner %s raised:\n%s", name, redact_text(trace, self.known()))
             return ScannerOutcome(
                 self._record(slot, "error", error=self._error_info(error), duration_s=duration)
             )
@@ -423,7 +427,7 @@ class _Run:
             try:
                 accepted.append(Candidate.coerce(item, source=name))
             except CandidateError as exc:
-                rejected.append(Rejection(index=index, reason=redact_text(str(exc), self.secrets)))
+                rejected.append(Rejection(index=index, reason=redact_text(str(exc), self.known())))
         if rejected and not accepted:
             first = rejected[0]
             invalid = InvalidScannerOutput(

@@ -158,6 +158,9 @@ class DiscoveryGraph(Closing):
         credentials: Credentials | None = None,
     ) -> None:
         self.config = load_config(config)
+        if credentials is None:
+            # An injected hub's credentials are the run's: the graph must not re-read the env.
+            credentials = providers.credentials if providers is not None else None
         self.credentials = credentials if credentials is not None else Credentials.from_env()
         if llm is None:
             # A model named in config (discovery.llm_rank.provider/model), built before any

@@ -70,6 +70,40 @@ def pip_command(provider: str) -> str:
     return f"pip install {_LLM_EXTRA} " + (f'"{package}"' if "[" in package else package)
 
 
+def _normalised(provider: str) -> str:
+    return provider.strip().replace("-", "_").lower()
+
+
+def llm_config_problems(config: LlmRankConfig) -> list[ConfigProblem]:
+    """What is wrong with ``config``'s provider and model, without building anything.
+
+    A provider missing from :data:`PROVIDER_PACKAGES` is not a problem here: a newer langchain
+    may know it, and ``init_chat_model`` says so when it does not.
+    """
+    provider, model = config.provider, config.model
+    if provider is None and model is not None:
+        return [
+            ConfigProblem(
+                f"{_SECTION}.provider",
+                f"model {model!r} is set but no provider: expected one of {_supported()} (set "
+                "both provider and model, or neither)",
+            )
+        ]
+    if provider is not None and model is None:
+        return [
+            ConfigProblem(
+                f"{_SECTION}.model",
+                f"expected a model name for provider {provider!r} (set both provider and model,"
+                " or neither)",
+            )
+        ]
+    return []
+
+
+def _install_hint(name: str) -> str:
+    return f"; run: {pip_command(name)}" if name in PROVIDER_PACKAGES else ""
+
+
 def _detail(exc: Exception, secrets: frozenset[str]) -> str:
     if isinstance(exc, ValidationError):
         # Not str(exc): it shows input values, truncated in the middle, so a key could appear
@@ -99,25 +133,14 @@ def chat_model_from_config(
     provider, a missing package (with the pip command to run) or a model the provider's class
     refuses (the message redacted of the key).
     """
+    problems = llm_config_problems(config)
+    if problems:
+        raise ConfigError(problems)
     provider, model = config.provider, config.model
-    if provider is None and model is None:
+    if provider is None or model is None:
         return None
-    if provider is None:
-        raise _problem(
-            "provider",
-            f"model {model!r} is set but no provider: expected one of {_supported()} (set both"
-            " provider and model, or neither)",
-        )
-    if model is None:
-        raise _problem(
-            "model",
-            f"expected a model name for provider {provider!r} (set both provider and model, or"
-            " neither)",
-        )
     # langchain's own normalisation: "Azure-OpenAI" is azure_openai.
-    name = provider.strip().replace("-", "_").lower()
-    if name not in PROVIDER_PACKAGES:
-        raise _problem("provider", f"unknown provider {provider!r}: expected one of {_supported()}")
+    name = _normalised(provider)
 
     if api_key:
         register_secret(api_key)
@@ -128,7 +151,7 @@ def chat_model_from_config(
     except ImportError:
         raise _problem(
             "provider",
-            f"provider {name!r} needs langchain, which is not installed; run: {pip_command(name)}",
+            f"provider {name!r} needs langchain, which is not installed{_install_hint(name)}",
         ) from None
 
     kwargs: dict[str, Any] = {"timeout": config.timeout_seconds}
@@ -149,10 +172,11 @@ def chat_model_from_config(
         # langchain's own message suggests a pip command without the llm extra; the module
         # that failed to import is the useful part.
         cause = exc.__cause__ if isinstance(exc.__cause__, ImportError) else exc
+        package = PROVIDER_PACKAGES.get(name, "its integration package")
         raise _problem(
             "provider",
-            f"provider {name!r} needs {PROVIDER_PACKAGES[name]}, which could not be imported "
-            f"({_detail(cause, secrets)}); run: {pip_command(name)}",
+            f"provider {name!r} needs {package}, which could not be imported "
+            f"({_detail(cause, secrets)}){_install_hint(name)}",
         ) from None
     except Exception as exc:  # whatever the provider's class raises on construction
         raise _problem(

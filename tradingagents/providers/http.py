@@ -53,6 +53,15 @@ class Request:
         if self.form and self.method != "POST":
             raise ValueError(f"a form body needs a POST, not a {self.method}")
 
+    def secret_values(self) -> set[str]:
+        """The secret values this request carries: its secret parameters, and its secret
+        headers whole and without their scheme (``bearer <token>``: an echo holds the token)."""
+        values = set(self.secret_params.values())
+        for value in self.secret_headers.values():
+            values.add(value)
+            values.update(value.split()[1:])
+        return {v for v in values if v}
+
     def public_url(self) -> str:
         """The URL with its public query parameters (sorted): what logs and snapshots key on."""
         if not self.params:

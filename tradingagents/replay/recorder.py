@@ -37,7 +37,6 @@ def record_snapshot(
     root = Path(root)
     if (root / MANIFEST).exists():
         raise SnapshotError(f"{root} already holds a snapshot; record into a new directory")
-    root.mkdir(parents=True, exist_ok=True)
     if isinstance(config, DiscoveryConfig):
         config = {"discovery": config.model_dump()}
     live = deep_merge(
@@ -48,6 +47,8 @@ def record_snapshot(
                 "scanner_execution": {"concurrent": False},
                 # A cache hit or an open breaker would leave requests out of the snapshot.
                 "resilience": {"cache": {"enabled": False}, "breaker": {"enabled": False}},
+                # A snapshot holds provider data only: an LLM call would be unrecorded cost.
+                "llm_rank": {"provider": None, "model": None},
             }
         },
     )
@@ -62,6 +63,8 @@ def record_snapshot(
     hub = ProviderHub(settings, credentials=credentials, wrap=wrap)
     day = trade_date or today()
     with DiscoveryGraph(settings, providers=hub, today=today) as graph:
+        # Created once the config and scanners are known good: a refused run leaves nothing.
+        root.mkdir(parents=True, exist_ok=True)
         state = graph.run(day)
     entries = [entry for recorder in recorders for entry in recorder.entries]
     manifest = Manifest(

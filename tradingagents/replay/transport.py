@@ -112,7 +112,7 @@ class RecordingTransport:
             description=f"GET {request.public_url()}",
         )
         body = response.body
-        for secret in known_secrets() | _credentials(request):
+        for secret in known_secrets() | request.secret_values():
             # Some APIs echo the key in their answers (Alpha Vantage's quota notice does).
             if secret and secret.encode() in body:
                 body = body.replace(secret.encode(), REDACTED.encode())
@@ -124,13 +124,3 @@ class RecordingTransport:
             target.write_bytes(body)
             self.entries.append(entry)
         return response
-
-
-def _credentials(request: Request) -> set[str]:
-    """The secret values a request carries: its secret parameters, and its secret headers whole
-    and without their scheme (``bearer <token>``: an echo would hold the token alone)."""
-    values = set(request.secret_params.values())
-    for value in request.secret_headers.values():
-        values.add(value)
-        values.update(value.split()[1:])
-    return values

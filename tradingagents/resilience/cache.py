@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tradingagents.providers.http import Request, Response
+from tradingagents.redaction import known_secrets
 from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger("tradingagents.resilience")
@@ -116,6 +117,11 @@ class ResponseCache:
 
     def put(self, request: Request, response: Response) -> None:
         if self.ttl_for(request) <= 0 or not 200 <= response.status < 300:
+            return
+        secrets = known_secrets() | request.secret_values()
+        if any(len(s) >= 6 and s.encode() in response.body for s in secrets):
+            # An answer that echoes a key or token is not stored (base64 would only hide it).
+            logger.debug("%s: not caching an answer that holds a secret", request.provider)
             return
         record = {
             "status": response.status,

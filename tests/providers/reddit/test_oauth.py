@@ -445,6 +445,13 @@ def _stored_text(root: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file())
 
 
+def _cached_bodies(cache: ResponseCache) -> list[bytes]:
+    """The response bodies in the cache, decoded: the file holds them in base64, where a
+    plain grep would never find a secret."""
+    rows = sqlite3.connect(cache.path).execute("SELECT value FROM responses").fetchall()
+    return [base64.b64decode(json.loads(value)["body"]) for (value,) in rows]
+
+
 def test_the_token_request_is_never_cached(httpserver: HTTPServer, tmp_path: Path) -> None:
     httpserver.expect_request("/api/v1/access_token", method="POST").respond_with_json(
         _token_answer()
@@ -493,7 +500,8 @@ def test_secret_and_token_stay_out_of_logs_cache_and_snapshots(
     snapshot = tmp_path / "snapshot"
     recorder = RecordingTransport(RequestsTransport(), snapshot)
     client = _served_by(httpserver, recorder)
-    client.resilience = Resilience(cache=ResponseCache(tmp_path / "cache" / "responses.sqlite"))
+    cache = ResponseCache(tmp_path / "cache" / "responses.sqlite")
+    client.resilience = Resilience(cache=cache)
     ctx = SpyContext()
 
     posts = client.hot(ctx, "wallstreetbets")
@@ -510,6 +518,8 @@ def test_secret_and_token_stay_out_of_logs_cache_and_snapshots(
     )
     logs = json.dumps(ctx._close())
     stored = _stored_text(snapshot) + _stored_text(tmp_path / "cache")
+    assert _cached_bodies(cache) == []  # an answer echoing the token is not cached at all
+    stored += b"".join(_cached_bodies(cache))
     for secret in (SECRET, BASIC, TOKEN):
         for text in (logs, *ctx.raw, caplog.text, repr(client.__dict__)):
             assert secret not in text
