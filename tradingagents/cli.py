@@ -53,6 +53,15 @@ app.add_typer(scanners_app, name="scanners")
 app.add_typer(breakers_app, name="breakers")
 app.add_typer(snapshot_app, name="snapshot")
 
+# Options several commands share.
+_CONFIG_OPTION = typer.Option(
+    # Escaped: rich would read the table names as markup and drop them.
+    "--config",
+    help=r"TOML file with \[discovery...] and \[credentials] tables.",
+)
+_ONLY_OPTION = typer.Option(help="Only these scanners (comma-separated).")
+_SKIP_OPTION = typer.Option(help="Leave these scanners out (comma-separated).")
+
 # Exit codes of `discover`: bad usage and bad config share 2, like click's own usage errors.
 EXIT_OK, EXIT_NO_SCANNER_OK, EXIT_USAGE = 0, 1, 2
 
@@ -281,15 +290,9 @@ def discover(
         int | None, typer.Option(help="At most this many scanners at once.")
     ] = None,
     timeout: Annotated[float | None, typer.Option(help="Per-scanner timeout in seconds.")] = None,
-    only: Annotated[
-        list[str] | None, typer.Option(help="Run only these scanners (comma-separated).")
-    ] = None,
-    skip: Annotated[
-        list[str] | None, typer.Option(help="Skip these scanners (comma-separated).")
-    ] = None,
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="TOML file with [discovery...] tables.")
-    ] = None,
+    only: Annotated[list[str] | None, _ONLY_OPTION] = None,
+    skip: Annotated[list[str] | None, _SKIP_OPTION] = None,
+    config_file: Annotated[Path | None, _CONFIG_OPTION] = None,
     out: Annotated[Path, typer.Option(help="Root directory of the run files.")] = Path("results"),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the final state as JSON on stdout, only that.")
@@ -389,9 +392,7 @@ def _scanners() -> list[Scanner]:
 
 @scanners_app.command("list")
 def scanners_list(
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="TOML file with [discovery...] tables.")
-    ] = None,
+    config_file: Annotated[Path | None, _CONFIG_OPTION] = None,
 ) -> None:
     """Every installed scanner: pipeline, enabled, data, keys, breaker state, latency."""
     loaded = _settings(config_file)
@@ -453,9 +454,7 @@ def _latency(seconds: float | None) -> str:
 @scanners_app.command("explain")
 def scanners_explain(
     name: Annotated[str, typer.Argument(help="Scanner name.")],
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="TOML file with [discovery...] tables.")
-    ] = None,
+    config_file: Annotated[Path | None, _CONFIG_OPTION] = None,
 ) -> None:
     """A scanner's docstring (signal, data, cost) and its params: defaults and current values."""
     config = _settings(config_file).discovery
@@ -485,7 +484,6 @@ def scanners_explain(
 # -- breakers --------------------------------------------------------------------------------
 
 _DB_OPTION = typer.Option("--db", help="Breaker state file (default: in the state directory).")
-_CONFIG_OPTION = typer.Option("--config", help="TOML file (for resilience.state_dir).")
 
 
 def _breaker_db(db: Path | None, config_file: Path | None) -> Path:
@@ -547,15 +545,9 @@ def snapshot_record(
     trade_date: Annotated[
         str | None, typer.Option("--date", help="Trade date YYYY-MM-DD (default: today).")
     ] = None,
-    only: Annotated[
-        list[str] | None, typer.Option(help="Record only these scanners (comma-separated).")
-    ] = None,
-    skip: Annotated[
-        list[str] | None, typer.Option(help="Leave these scanners out (comma-separated).")
-    ] = None,
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="TOML file with [discovery...] tables.")
-    ] = None,
+    only: Annotated[list[str] | None, _ONLY_OPTION] = None,
+    skip: Annotated[list[str] | None, _SKIP_OPTION] = None,
+    config_file: Annotated[Path | None, _CONFIG_OPTION] = None,
 ) -> None:
     """Run the enabled scanners live, one at a time, and record every response they got.
 

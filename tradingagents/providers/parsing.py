@@ -26,6 +26,15 @@ def load_json(payload: bytes | str | Mapping[str, Any] | Sequence[Any], *, provi
         ) from None
 
 
+def expect_object(value: Any, *, provider: str, field: str) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else a ProviderParseError naming ``field``."""
+    if not isinstance(value, Mapping):
+        raise ProviderParseError(
+            f"expected an object, got {type(value).__name__}", provider=provider, field=field
+        )
+    return value
+
+
 def dig(data: Any, path: str, *, provider: str, kind: type | tuple[type, ...] | None = None) -> Any:
     """``data["a"]["b"][0]`` for path ``a.b.0``, or a ProviderParseError naming the path."""
     current = data

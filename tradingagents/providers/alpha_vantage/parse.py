@@ -15,7 +15,7 @@ from tradingagents.errors import (
     ProviderParseError,
     ProviderRateLimited,
 )
-from tradingagents.providers.parsing import dig, display_number, load_json
+from tradingagents.providers.parsing import dig, display_number, expect_object, load_json
 
 PROVIDER = "alpha_vantage"
 
@@ -73,10 +73,7 @@ def raise_for_api_message(data: Any) -> None:
 def parse_top_movers(payload: bytes | str | Mapping[str, Any]) -> TopMovers:
     """Top gainers, losers and most traded tickers; every number arrives as a string."""
     data = load_json(payload, provider=PROVIDER)
-    if not isinstance(data, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(data).__name__}", provider=PROVIDER, field="<body>"
-        )
+    data = expect_object(data, provider=PROVIDER, field="<body>")
     raise_for_api_message(data)
     lists = {
         name: tuple(
@@ -94,10 +91,7 @@ def parse_top_movers(payload: bytes | str | Mapping[str, Any]) -> TopMovers:
 
 
 def _mover(item: Any, path: str) -> AvMover:
-    if not isinstance(item, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(item).__name__}", provider=PROVIDER, field=path
-        )
+    item = expect_object(item, provider=PROVIDER, field=path)
     ticker = item.get("ticker")
     if not isinstance(ticker, str) or not ticker.strip():
         raise ProviderParseError(

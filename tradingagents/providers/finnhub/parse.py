@@ -9,7 +9,7 @@ from typing import Any
 from tradingagents.discovery.candidate import normalize_ticker
 from tradingagents.errors import CandidateError, ProviderParseError
 from tradingagents.providers.earnings import EarningsEvent, EarningsTime
-from tradingagents.providers.parsing import dig, display_number, load_json
+from tradingagents.providers.parsing import dig, display_number, expect_object, load_json
 
 PROVIDER = "finnhub"
 
@@ -26,10 +26,7 @@ def parse_earnings_calendar(payload: bytes | str | Mapping[str, Any]) -> list[Ea
     ticker (foreign listings such as ``7203.T``) is skipped rather than guessed at.
     """
     data = load_json(payload, provider=PROVIDER)
-    if not isinstance(data, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(data).__name__}", provider=PROVIDER, field="<body>"
-        )
+    data = expect_object(data, provider=PROVIDER, field="<body>")
     if "earningsCalendar" not in data and isinstance(data.get("error"), str):
         # Finnhub explains refusals (bad key, no access) in an "error" field.
         raise ProviderParseError(
@@ -45,10 +42,7 @@ def parse_earnings_calendar(payload: bytes | str | Mapping[str, Any]) -> list[Ea
 
 
 def _event(row: Any, path: str) -> EarningsEvent | None:
-    if not isinstance(row, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(row).__name__}", provider=PROVIDER, field=path
-        )
+    row = expect_object(row, provider=PROVIDER, field=path)
     raw_symbol = row.get("symbol")
     if not isinstance(raw_symbol, str):
         raise ProviderParseError(

@@ -10,7 +10,7 @@ from typing import Any
 from tradingagents.discovery.candidate import normalize_ticker
 from tradingagents.errors import CandidateError, ProviderParseError
 from tradingagents.providers.earnings import EarningsEvent, EarningsTime
-from tradingagents.providers.parsing import dig, display_number, load_json
+from tradingagents.providers.parsing import dig, display_number, expect_object, load_json
 
 PROVIDER = "nasdaq"
 
@@ -44,10 +44,7 @@ def parse_earnings_calendar(
     at; any other malformed field fails the whole payload.
     """
     data = load_json(payload, provider=PROVIDER)
-    if not isinstance(data, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(data).__name__}", provider=PROVIDER, field="<body>"
-        )
+    data = expect_object(data, provider=PROVIDER, field="<body>")
     code = dig(data, "status.rCode", provider=PROVIDER)
     if code != 200:
         detail = _status_detail(data.get("status"))
@@ -100,10 +97,7 @@ def _as_of(value: Any) -> datetime.date:
 
 
 def _event(row: Any, path: str, day: datetime.date) -> EarningsEvent | None:
-    if not isinstance(row, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(row).__name__}", provider=PROVIDER, field=path
-        )
+    row = expect_object(row, provider=PROVIDER, field=path)
     raw_symbol = _field(row, path, "symbol", required=True)
     try:
         symbol = normalize_ticker(raw_symbol)

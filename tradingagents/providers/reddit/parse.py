@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from tradingagents.errors import ProviderAuthError, ProviderParseError
-from tradingagents.providers.parsing import dig, load_json
+from tradingagents.providers.parsing import dig, expect_object, load_json
 
 REDDIT = "reddit"
 APEWISDOM = "apewisdom"
@@ -71,10 +71,7 @@ def parse_listing(payload: bytes | str | Mapping[str, Any]) -> list[RedditPost]:
     may carry them, and they are not posts.
     """
     data = load_json(payload, provider=REDDIT)
-    if not isinstance(data, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(data).__name__}", provider=REDDIT, field="<body>"
-        )
+    data = expect_object(data, provider=REDDIT, field="<body>")
     kind = dig(data, "kind", provider=REDDIT)
     if kind != "Listing":
         raise ProviderParseError(
@@ -82,12 +79,9 @@ def parse_listing(payload: bytes | str | Mapping[str, Any]) -> list[RedditPost]:
         )
     children = dig(data, "data.children", provider=REDDIT, kind=list)
     posts = []
-    for index, child in enumerate(children):
+    for index, item in enumerate(children):
         path = f"data.children.{index}"
-        if not isinstance(child, Mapping):
-            raise ProviderParseError(
-                f"expected an object, got {type(child).__name__}", provider=REDDIT, field=path
-            )
+        child = expect_object(item, provider=REDDIT, field=path)
         if child.get("kind") == "t3":
             posts.append(_post(_reddit_value(child, path, "data", Mapping), f"{path}.data"))
     return posts
@@ -112,10 +106,7 @@ def parse_token(payload: bytes | str | Mapping[str, Any]) -> RedditToken:
     not a token. Messages name fields, never values: a value here may be the token.
     """
     data = load_json(payload, provider=REDDIT)
-    if not isinstance(data, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(data).__name__}", provider=REDDIT, field="<body>"
-        )
+    data = expect_object(data, provider=REDDIT, field="<body>")
     if "error" in data:
         code = str(data["error"])
         shown = repr(code) if _OAUTH_ERROR.match(code) else "an unreadable error"
@@ -199,10 +190,7 @@ def parse_mentions(payload: bytes | str | Mapping[str, Any]) -> ApeWisdomPage:
     parse error rather than a zero.
     """
     data = load_json(payload, provider=APEWISDOM)
-    if not isinstance(data, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(data).__name__}", provider=APEWISDOM, field="<body>"
-        )
+    data = expect_object(data, provider=APEWISDOM, field="<body>")
     results = dig(data, "results", provider=APEWISDOM, kind=list)
     return ApeWisdomPage(
         count=_ape_int(data, "", "count"),
@@ -213,10 +201,7 @@ def parse_mentions(payload: bytes | str | Mapping[str, Any]) -> ApeWisdomPage:
 
 
 def _mention(item: Any, path: str) -> ApeWisdomMention:
-    if not isinstance(item, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(item).__name__}", provider=APEWISDOM, field=path
-        )
+    item = expect_object(item, provider=APEWISDOM, field=path)
     ticker = item.get("ticker")
     if not isinstance(ticker, str) or not ticker.strip():
         raise ProviderParseError(
