@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from tests.helpers import BUILTINS
 from tests.snapshot_server import SnapshotServer
-from tradingagents.cli import app
+from tradingagents.cli import Progress, app
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.replay.recorder import record_snapshot
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
@@ -353,3 +354,51 @@ def test_breakers_use_the_configured_state_directory(tmp_path: Path) -> None:
     assert "no breaker state" in invoke("breakers", "show").stdout  # the default dir is empty
     reset = invoke_env(env, "breakers", "reset", "rsi_oversold")
     assert "reset rsi_oversold" in reset.stdout
+
+
+def test_the_timeout_flag_sets_every_scanners_deadline(tmp_path: Path) -> None:
+    result = invoke("discover", "--json", "--timeout", "7", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    runs = json.loads(result.stdout)["scanner_runs"]
+    assert {r["timeout_s"] for r in runs} == {7.0}
+
+
+def test_the_live_table_shows_every_status_with_its_detail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    progress = Progress(["queued_one", "running_one"])
+    now = [100.0]
+    monkeypatch.setattr("tradingagents.cli.time.monotonic", lambda: now[0])
+    events: list[dict[str, object]] = [
+        {"event": "discovery_started", "scanners": ["queued_one", "running_one"]},
+        {"event": "scanner_started", "scanner": "running_one"},
+        {"event": "scanner_finished", "scanner": "ok_one", "status": "ok", "candidates": 4,
+         "duration_s": 1.25},
+        {"event": "scanner_finished", "scanner": "slow_one", "status": "timeout",
+         "duration_s": 3.0, "error": {"type": "ScannerTimeout", "message": "deadline 3s"}},
+        {"event": "scanner_finished", "scanner": "bad_one", "status": "error",
+         "error": {"type": "ProviderHTTPError", "message": "HTTP 500 from yahoo"}},
+        {"event": "scanner_finished", "scanner": "keyless", "status": "skipped",
+         "reason": "needs FINNHUB_API_KEY"},
+        {"event": "scanner_finished", "scanner": "tripped", "status": "circuit_open",
+         "reason": "circuit open until 2026-11-20T15:30:00Z"},
+    ]  # fmt: skip
+    for event in events:
+        progress.handle(event)
+    now[0] = 102.5  # running_one started at 100.0
+    console = Console(width=200, record=True, color_system=None)
+    console.print(progress.render())
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in console.export_text().splitlines()
+        if line.startswith("│")
+    }
+    assert rows["queued_one"] == ["queued", "", "", ""]
+    assert rows["running_one"] == ["running", "2.5s", "", ""]
+    assert rows["ok_one"] == ["ok", "1.25s", "4", ""]
+    assert rows["slow_one"] == ["timeout", "3.00s", "", "ScannerTimeout: deadline 3s"]
+    assert rows["bad_one"][0] == "error" and rows["bad_one"][3] == (
+        "ProviderHTTPError: HTTP 500 from yahoo"
+    )
+    assert rows["keyless"] == ["skipped", "", "", "needs FINNHUB_API_KEY"]
+    assert rows["tripped"] == ["circuit_open", "", "", "circuit open until 2026-11-20T15:30:00Z"]
