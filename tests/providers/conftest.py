@@ -1,4 +1,4 @@
-"""Real recorded API payloads from ../shared/fixtures/real (override: TRADINGAGENTS_FIXTURES)."""
+"""Real recorded API payloads in tests/fixtures/real (override: TRADINGAGENTS_FIXTURES)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
+#: The copy inside the repository, byte for byte from the project's shared material.
+DEFAULT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 
 
 def fixtures_root() -> Path:
-    return Path(os.environ.get("TRADINGAGENTS_FIXTURES", DEFAULT_FIXTURES))
+    return Path(os.environ.get("TRADINGAGENTS_FIXTURES") or DEFAULT_FIXTURES)
 
 
 @pytest.fixture(scope="session")
