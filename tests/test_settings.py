@@ -76,7 +76,7 @@ def test_a_bad_scanner_param_from_the_environment_is_named_by_its_variable() -> 
     (problem,) = raised.value.problems
     assert problem.path.startswith("discovery.scanners.rsi_oversold.max_rsy")
     assert "TRADINGAGENTS_SCANNERS__RSI_OVERSOLD__MAX_RSY" in problem.path
-    assert problem.message == "unknown key"
+    assert problem.message == "unknown key; did you mean 'max_rsi'?"
 
 
 def test_a_list_that_is_not_json_says_json_is_expected() -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+import difflib
+import re
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -211,21 +214,82 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
+# How close a word must be to a known one to be suggested: catches a dropped, doubled or swapped
+# letter, not a different word (difflib's ratio; "max_wrkers"/"max_workers" is 0.95).
+_CLOSE = 0.75
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str | None:
+    """The known word ``word`` is most likely a misspelling of, if one is close enough."""
+    matches = difflib.get_close_matches(word, list(known), n=1, cutoff=_CLOSE)
+    return matches[0] if matches else None
+
+
+def known_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The keys the table at ``loc`` (relative to ``model``) accepts; empty when not a model's.
+
+    Tables keyed by name (``scanners``, ``providers``) are walked through to their values.
+    """
+    annotation: Any = model
+    for part in (*loc, None):
+        while get_origin(annotation) in (Union, types.UnionType):  # X | None: the table is X
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        if get_origin(annotation) is dict:
+            annotation = get_args(annotation)[1]
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        if part is None:
+            return list(annotation.model_fields)
+        field = annotation.model_fields.get(str(part))
+        if field is None:
+            return []
+        annotation = field.annotation
+    return []  # pragma: no cover - the loop returns at the end of loc
+
+
+def suggested(problem: ConfigProblem, model: type[BaseModel], prefix: str) -> ConfigProblem:
+    """``problem`` with "did you mean 'x'?" when it names an unknown key of ``model`` (rooted at
+    the dotted ``prefix``) close to one it accepts."""
+    if problem.message != "unknown key" or not problem.path.startswith(prefix + "."):
+        return problem
+    *loc, key = problem.path.removeprefix(prefix + ".").split(".")
+    match = did_you_mean(key, known_keys(model, loc))
+    if match is None:
+        return problem
+    return ConfigProblem(problem.path, f"unknown key; did you mean {match!r}?")
+
+
 def problems_from_validation(
-    error: ValidationError, prefix: Iterable[str | int]
+    error: ValidationError, prefix: Iterable[str | int], model: type[BaseModel] | None = None
 ) -> list[ConfigProblem]:
-    """Turn pydantic's errors into problems named by key path (``discovery.scanners.x.limit``)."""
+    """Turn pydantic's errors into problems named by key path (``discovery.scanners.x.limit``).
+
+    With the validated ``model``, a misspelt key or choice gets a "did you mean" suggestion.
+    """
     problems = []
     for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in (*prefix, *item["loc"]))
+        loc = item["loc"]
+        # A bad key of a table keyed by name (providers.finnhab) is about the key, not a child.
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+        path = ".".join(str(part) for part in (*prefix, *loc))
         message = item["msg"]
+        match = None
         if item["type"] == "extra_forbidden":
             message = "unknown key"
+            if model is not None and loc:
+                match = did_you_mean(str(loc[-1]), known_keys(model, loc[:-1]))
         elif "input" in item and not isinstance(item["input"], Mapping):
             shown = repr(item["input"])
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             message = f"{message} (got {shown})"
+            if item["type"] == "literal_error" and isinstance(item["input"], str):
+                choices = re.findall(r"'([^']*)'", str(item.get("ctx", {}).get("expected", "")))
+                match = did_you_mean(item["input"], choices)
+        if match is not None:
+            message = f"{message}; did you mean {match!r}?"
         problems.append(ConfigProblem(path, message))
     return problems
 
@@ -269,4 +333,55 @@ def load_config(
     try:
         return DiscoveryConfig.model_validate(merged, strict=strict)
     except ValidationError as exc:
-        raise ConfigError(problems_from_validation(exc, ("discovery",)), source=source) from None
+        problems = problems_from_validation(exc, ("discovery",), DiscoveryConfig)
+        raise ConfigError(problems, source=source) from None
+
+
+def validate_discovery(
+    discovery: Mapping[str, Any], *, strict: bool = True
+) -> tuple[DiscoveryConfig | None, list[ConfigProblem], dict[str, Any]]:
+    """Validate a ``discovery`` table, leaving out each invalid key and validating the rest.
+
+    Returns the config built from the valid keys (None if there is none), every problem, and
+    ``discovery`` without the invalid keys. A caller can thus run the checks that need a
+    validated config (scanner params, the LLM settings) despite a typo elsewhere, and report
+    everything wrong at once rather than one level at a time.
+    """
+    problems: list[ConfigProblem] = []
+    remaining = dict(discovery)
+    # Leaving a key out restores its default, which is valid: one pass is the rule, the bound
+    # is only there so that a problem that cannot be left out never loops.
+    for _ in range(4):
+        try:
+            return load_config({"discovery": remaining}, strict=strict), problems, remaining
+        except ConfigError as exc:
+            new = [p for p in exc.problems if p not in problems]
+            problems += new
+            pruned = remaining
+            for problem in new:
+                pruned = without(pruned, problem.path.removeprefix("discovery."))
+            if pruned == remaining:
+                break
+            remaining = pruned
+    return None, problems, remaining
+
+
+def without(tree: Mapping[str, Any], dotted: str) -> dict[str, Any]:
+    """``tree`` without the key at the dotted path (a copy; ``tree`` is left alone).
+
+    Keys may hold dots themselves (``ttl_seconds`` globs), so each level takes the longest key
+    the path starts with. A path that ends inside a value (a list item) removes that value; one
+    naming nothing that exists removes nothing.
+    """
+    result = dict(tree)
+    for key in sorted(result, key=len, reverse=True):
+        if dotted != key and not dotted.startswith(key + "."):
+            continue
+        rest = dotted[len(key) + 1 :]
+        value = result[key]
+        if rest and isinstance(value, Mapping):
+            result[key] = without(value, rest)
+        else:
+            del result[key]
+        return result
+    return result

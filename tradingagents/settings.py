@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args, get_origin
 
 from pydantic import (
     AliasChoices,
@@ -31,9 +31,14 @@ from tradingagents.config import (
     DiscoveryConfig,
     ProviderName,
     deep_merge,
-    load_config,
+    did_you_mean,
+    known_keys,
     problems_from_validation,
+    suggested,
+    validate_discovery,
+    without,
 )
+from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.errors import ConfigError, ConfigProblem
 from tradingagents.redaction import register_secret
 
@@ -223,16 +228,30 @@ class Settings:
     layers: tuple[str, ...] = field(default=("defaults",))
 
 
+# The top-level tables of a config file read here; the others belong to the application.
+_TABLES = ("discovery", "credentials")
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The ``[discovery]`` and ``[credentials]`` tables of a TOML file.
 
-    Other top-level tables belong to the rest of the application and are left alone.
-    Raises ConfigError naming the file when it cannot be read or parsed.
+    Other top-level tables belong to the rest of the application and are left alone, unless
+    one is ours in the wrong place: a discovery table without ``discovery.``
+    (``[scanner_execution]``), or a misspelt ``[discovery]`` or ``[credentials]``.
+    Raises ConfigError naming the file when it cannot be read or parsed, and every such table.
     """
+    data = _read_toml(path)
+    problems = _layout_problems(data)
+    if problems:
+        raise ConfigError(problems, source=str(path))
+    return {key: data[key] for key in _TABLES if key in data}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     source = str(path)
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except OSError as exc:
         problem = ConfigProblem("<file>", f"cannot read it: {exc.strerror or exc}")
         raise ConfigError([problem], source=source) from None
@@ -240,14 +259,82 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             [ConfigProblem("<file>", f"not valid TOML: {exc}")], source=source
         ) from None
+
+
+def _layout_problems(data: Mapping[str, Any]) -> list[ConfigProblem]:
+    """A file's top-level mistakes: ``discovery`` or ``credentials`` not a table, and tables
+    of ours outside ``[discovery]`` or misspelt, which would otherwise be ignored silently."""
     problems = [
         ConfigProblem(key, f"expected a table, got {type(data[key]).__name__}")
-        for key in ("discovery", "credentials")
+        for key in _TABLES
         if key in data and not isinstance(data[key], dict)
     ]
-    if problems:
-        raise ConfigError(problems, source=source)
-    return {key: data[key] for key in ("discovery", "credentials") if key in data}
+    places = _table_places()
+    for key, value in data.items():
+        # Tables only: a top-level value (cache_dir = "...") may well be the application's.
+        if key in _TABLES or not isinstance(value, dict):
+            continue
+        target = key if key in places else did_you_mean(key, places)
+        # A table of the application that happens to share a name ([source] url = ...) holds
+        # none of our keys: only one that does is ours in the wrong place.
+        if target is None or not _holds_known_keys(places[target], value):
+            continue
+        # [scanners.rsi_oversold] is one table: named whole, it is found in the file at once.
+        rest: list[str] = []
+        inner = value
+        while len(inner) == 1 and isinstance(child := next(iter(inner.values())), dict):
+            rest.append(next(iter(inner)))
+            inner = child
+        meant = ".".join((places[target], *rest))
+        what = (
+            "a discovery table at the top level is not read"
+            if key == target
+            else ("unknown table, not read")
+        )
+        problems.append(ConfigProblem(".".join((key, *rest)), f"{what}; did you mean [{meant}]?"))
+    return problems
+
+
+def _table_places() -> dict[str, str]:
+    """Each table name that may be misplaced at a file's top level, and where it belongs."""
+    places = {key: key for key in _TABLES}
+    for name, info in DiscoveryConfig.model_fields.items():
+        table = info.annotation
+        if get_origin(table) is dict or (isinstance(table, type) and issubclass(table, BaseModel)):
+            places[name] = f"discovery.{name}"
+    return places
+
+
+def _holds_known_keys(place: str, table: Mapping[str, Any]) -> bool:
+    """Whether ``table`` has a key the table at ``place`` accepts: a setting, or a name
+    (scanner, provider, pipeline) with, for an unknown name, a setting of its own."""
+    if place == "credentials":
+        known = set(Credentials.model_fields)
+    elif place == "discovery":
+        known = set(DiscoveryConfig.model_fields)
+    else:
+        section = place.removeprefix("discovery.")
+        known = set(known_keys(DiscoveryConfig, [section]))
+        annotation = DiscoveryConfig.model_fields[section].annotation
+        if get_origin(annotation) is dict:  # a table of names: scanners, providers, pipelines
+            names = set(get_args(get_args(annotation)[0])) | set(
+                DEFAULT_CONFIG["discovery"].get(section, {})
+            )
+            if section == "scanners":
+                names |= _scanner_names()
+            return any(
+                key in names or (isinstance(value, dict) and not known.isdisjoint(value))
+                for key, value in table.items()
+            )
+    return not known.isdisjoint(table)
+
+
+def _scanner_names() -> set[str]:
+    """The names of the installed scanners."""
+    # Imported here: the graph builds on the providers, which read credentials from here.
+    from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
+
+    return {cls.name for cls in load_registry().scanners}
 
 
 def environment_config(
@@ -323,20 +410,28 @@ def load_settings(
     ``overrides`` is a partial ``{"discovery": {...}}`` (the CLI's flags), applied last;
     ``flag_names`` maps its key paths (``scanner_execution.max_workers``) to the flags that
     set them, for messages. Each layer's mistakes are reported against it: the file's by key
-    path in that file, the environment's by variable, the flags' by flag. Raises ConfigError
-    naming every problem.
+    path in that file, the environment's by variable, the flags' by flag. Raises one
+    ConfigError naming every problem of every layer (only a file that cannot be read or
+    parsed stops the checks at once: nothing in it can be checked).
     """
     path = Path(config_file) if config_file is not None else None
-    file_data = read_config_file(path) if path is not None else {}
     layers = ["defaults"]
-    file_discovery = file_data.get("discovery", {})
+    file_problems: list[ConfigProblem] = []
+    file_discovery: Mapping[str, Any] = {}
+    file_credentials: Mapping[str, Any] = {}
     if path is not None:
         layers.append(str(path))
-        # Validated alone first and strictly: a file is typed (TOML), so "8" for a number is
-        # a mistake there, and its problems are named against the file.
-        _validated(file_discovery, source=str(path), strict=True)
-    env_values, origins, warnings = environment_config(environ)
-    if env_values:
+        data = _read_toml(path)
+        file_problems += _layout_problems(data)
+        file_discovery = _table(data, "discovery")
+        file_credentials = _table(data, "credentials")
+        # Checked alone first and strictly: a file is typed (TOML), so "8" for a number is a
+        # mistake there, and its problems are named against the file. Its invalid keys are
+        # left out of the merge, so that the merged check does not report them again.
+        _, found, file_discovery = _checked(file_discovery, strict=True)
+        file_problems += found
+    env_values, origins, warnings, other_problems = _environment(environ)
+    if env_values or other_problems:
         layers.append("environment")
     merged = deep_merge(file_discovery, env_values)
     override_discovery = dict((overrides or {}).get("discovery", {}))
@@ -347,49 +442,130 @@ def load_settings(
         origins[f"discovery.{flag_path}"] = (flag_names or {}).get(flag_path, "a flag")
     merged = deep_merge(merged, override_discovery)
     # Environment values are strings: checked by type there ("4" is a fine max_workers).
-    discovery = _validated(
-        merged,
-        source=f"the merged settings ({' < '.join(layers)})",
-        strict=False,
-        origins=origins,
-    )
-    credentials = _credentials(path, file_data.get("credentials", {}), environ)
+    discovery, found, _ = _checked(merged, strict=False)
+    other_problems += [_attributed(p, origins) for p in found if p not in file_problems]
+    try:
+        credentials = Credentials.from_env(file_credentials, environ)
+    except ValidationError as exc:
+        # The input is never echoed: it may be a key.
+        found = [
+            ConfigProblem(p.path, p.message.split(" (got ")[0])
+            for p in problems_from_validation(exc, ("credentials",), Credentials)
+        ]
+        # Only a file's table can be wrong: a variable's value is text, as credentials are.
+        (file_problems if path is not None else other_problems).extend(found)
+    if file_problems or other_problems or discovery is None:
+        raise _config_error(path, file_problems, other_problems, layers)
     reddit = [credentials.get(n) is not None for n in ("reddit_client_id", "reddit_client_secret")]
     if any(reddit) and not all(reddit):
         warnings.append(
             "Reddit OAuth needs both REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET; with one of "
             "them only, the public listings are used"
         )
-    if path is not None and file_data.get("credentials"):
+    if path is not None and file_credentials:
         warnings.extend(_permission_warning(path))
     return Settings(discovery, credentials, tuple(warnings), tuple(layers))
 
 
-def _validated(
-    discovery: Mapping[str, Any],
-    *,
-    source: str,
-    strict: bool,
-    origins: Mapping[str, str] | None = None,
-) -> DiscoveryConfig:
-    """The config, with every installed scanner's params checked too (the graph would only
-    check them when built), each problem named by key path and, when it came from the
-    environment, by variable."""
+def _environment(
+    environ: Mapping[str, str] | None,
+) -> tuple[dict[str, Any], dict[str, str], list[str], list[ConfigProblem]]:
+    """environment_config's answer and its problems: a variable that is not JSON is reported
+    and left out, so that the other variables are still read and checked."""
+    env = dict(os.environ if environ is None else environ)
+    problems: list[ConfigProblem] = []
+    while True:
+        try:
+            return (*environment_config(env), problems)
+        except ConfigError as exc:
+            problems += exc.problems
+            # The problem names the setting's variable; its nested variables go with it.
+            bad = tuple(p.path for p in exc.problems)
+            kept = {
+                name: value
+                for name, value in env.items()
+                if not any(
+                    name.upper() == b or name.upper().startswith(b + ENV_DELIMITER) for b in bad
+                )
+            }
+            if kept == env:
+                return {}, {}, [], problems
+            env = kept
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    return value if isinstance(value, dict) else {}  # not a table: a layout problem
+
+
+def _config_error(
+    path: Path | None,
+    file_problems: list[ConfigProblem],
+    other_problems: list[ConfigProblem],
+    layers: list[str],
+) -> ConfigError:
+    """One error for every layer's problems, each named where the user can fix it."""
+    if path is not None and not other_problems:
+        return ConfigError(file_problems, source=str(path))
+    only_variables = all(p.path.startswith(ENV_PREFIX) for p in other_problems)
+    if not file_problems and layers == ["defaults", "environment"] and only_variables:
+        return ConfigError(other_problems, source="the environment")
+    # Several layers: the environment's and the flags' problems name their variable or flag,
+    # so the file's name theirs too.
+    named = [ConfigProblem(f"{p.path} (from {path})", p.message) for p in file_problems]
+    return ConfigError(
+        [*named, *other_problems], source=f"the merged settings ({' < '.join(layers)})"
+    )
+
+
+def _checked(
+    discovery: Mapping[str, Any], *, strict: bool
+) -> tuple[DiscoveryConfig | None, list[ConfigProblem], dict[str, Any]]:
+    """The config with every installed scanner's params checked too (the graph would only
+    check them when built), and the LLM settings; every problem, with "did you mean"
+    suggestions; and ``discovery`` without the keys they name.
+
+    A problem at one level does not hide another: the checks that need a validated config
+    run on the keys that are valid (a scanner param typo is found beside a retry typo).
+    """
     # Imported here: the graph builds on the providers, which read credentials from here.
     from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
-    from tradingagents.graph.discovery_graph import build_jobs, registered_scanners  # noqa: PLC0415
+    from tradingagents.graph.discovery_graph import (  # noqa: PLC0415
+        BrokenScanner,
+        build_jobs,
+        registered_scanners,
+    )
     from tradingagents.graph.llm_factory import llm_config_problems  # noqa: PLC0415
 
+    config, problems, remaining = validate_discovery(discovery, strict=strict)
+    if config is None:
+        return None, problems, remaining
+    scanners = registered_scanners(load_registry())
+    later: list[ConfigProblem] = []
     try:
-        config = load_config({"discovery": discovery}, strict=strict)
-        build_jobs(config, registered_scanners(load_registry()))
-        llm_problems = llm_config_problems(config.llm_rank)
-        if llm_problems:
-            raise ConfigError(llm_problems)
+        build_jobs(config, scanners)
     except ConfigError as exc:
-        problems = [_attributed(p, origins or {}) for p in exc.problems]
-        raise ConfigError(problems, source=source) from None
-    return config
+        later += exc.problems
+    later += llm_config_problems(config.llm_rank)
+    for problem in later:
+        remaining = without(remaining, problem.path.removeprefix("discovery."))
+    params = {s.name: s.Params for s in scanners if not isinstance(s, BrokenScanner)}
+    problems += [_scanner_suggestion(p, params) for p in later]
+    return config, problems, remaining
+
+
+def _scanner_suggestion(
+    problem: ConfigProblem, params: Mapping[str, type[BaseModel]]
+) -> ConfigProblem:
+    """``problem`` with "did you mean" for a misspelt scanner name or scanner param."""
+    name = problem.path.removeprefix("discovery.scanners.").split(".")[0]
+    if name in params:
+        return suggested(problem, params[name], f"discovery.scanners.{name}")
+    known = set(params) | set(DEFAULT_CONFIG["discovery"]["scanners"])
+    match = did_you_mean(name, known) if problem.path == f"discovery.scanners.{name}" else None
+    if match is None:
+        return problem
+    return ConfigProblem(problem.path, f"{problem.message}; did you mean {match!r}?")
 
 
 def _attributed(problem: ConfigProblem, origins: Mapping[str, str]) -> ConfigProblem:
@@ -397,21 +573,6 @@ def _attributed(problem: ConfigProblem, origins: Mapping[str, str]) -> ConfigPro
         if problem.path == path or problem.path.startswith(path + "."):
             return ConfigProblem(f"{problem.path} (from {variable})", problem.message)
     return problem
-
-
-def _credentials(
-    path: Path | None, table: Mapping[str, Any], environ: Mapping[str, str] | None
-) -> Credentials:
-    source = str(path) if path is not None else "the environment"
-    try:
-        return Credentials.from_env(table, environ)
-    except ValidationError as exc:
-        # The input is never echoed: it may be a key.
-        problems = [
-            ConfigProblem(p.path, p.message.split(" (got ")[0])
-            for p in problems_from_validation(exc, ("credentials",))
-        ]
-        raise ConfigError(problems, source=source) from None
 
 
 def _permission_warning(path: Path) -> list[str]:
