@@ -104,9 +104,34 @@ class ProviderTimeout(ProviderError):
 
 
 class ProviderConnectionError(ProviderError):
-    """The connection failed or was reset."""
+    """The connection failed or was reset.
+
+    ``kind`` says how, for reports and summaries that should not parse messages: ``dns``
+    (the host name did not resolve), ``refused``, ``unreachable`` (no route), ``reset``,
+    ``tls``, ``proxy``, ``connect`` (could not connect, cause unknown), or None when the
+    library did not say. ``host`` and ``port`` name the server; never a URL path or query,
+    which can hold a key. A TLS failure (a bad certificate) is not retried.
+    """
 
     retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        scanner: str | None = None,
+        provider: str | None = None,
+        elapsed: float | None = None,
+    ) -> None:
+        super().__init__(message, scanner=scanner, provider=provider, elapsed=elapsed)
+        self.kind = kind
+        self.host = host
+        self.port = port
+        # A certificate or handshake failure fails the same way on every attempt.
+        self.retryable = kind != "tls"
 
 
 class ProviderHTTPError(ProviderError):

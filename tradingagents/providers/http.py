@@ -19,6 +19,7 @@ from tradingagents.errors import (
     ProviderResponseTooLarge,
     ProviderTimeout,
 )
+from tradingagents.providers.connection import classify
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _PERMANENT = (
@@ -107,11 +108,14 @@ def _abort(raw: requests.Response, aborted: threading.Event) -> None:
 
 
 def timed_out(request: Request, start: float, exc: BaseException) -> ProviderTimeout:
-    """A library timeout as ours. Messages carry the exception type only: library messages
-    can hold the URL, and with it a key or a crumb."""
+    """A library timeout as ours. Messages carry the server and the exception type only:
+    library messages can hold the URL, and with it a key or a crumb."""
     elapsed = time.monotonic() - start
+    name = type(exc).__name__
+    doing = "connecting to" if "Connect" in name else "waiting for"
+    address = classify(exc, request.url).address
     return ProviderTimeout(
-        f"timed out after {elapsed:.3g}s ({type(exc).__name__})",
+        f"timed out after {elapsed:.3g}s {doing} {address} ({name})",
         provider=request.provider,
         elapsed=elapsed,
     )
@@ -120,9 +124,14 @@ def timed_out(request: Request, start: float, exc: BaseException) -> ProviderTim
 def connection_failed(
     request: Request, start: float, exc: BaseException
 ) -> ProviderConnectionError:
-    """A library connection failure (refused, reset, broken chunk) as ours; type name only."""
+    """A library connection failure as ours, classified (DNS, refused, reset, TLS, proxy: see
+    :func:`~tradingagents.providers.connection.classify`) and named by server, never by URL."""
+    failure = classify(exc, request.url)
     return ProviderConnectionError(
-        f"connection failed ({type(exc).__name__})",
+        failure.message(),
+        kind=failure.kind,
+        host=failure.host,
+        port=failure.port,
         provider=request.provider,
         elapsed=time.monotonic() - start,
     )
@@ -208,11 +217,8 @@ class RequestsTransport:
                 )
         except requests.Timeout as exc:
             raise timed_out(request, start, exc) from None
-        except requests.exceptions.SSLError as exc:
-            raise ProviderError(
-                f"TLS failed ({type(exc).__name__})", provider=request.provider
-            ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            # SSLError and ProxyError included: connection_failed tells them apart.
             raise connection_failed(request, start, exc) from None
         except _PERMANENT as exc:
             # A bad URL, a certificate or a redirect loop will fail the same way every time.

@@ -8,7 +8,6 @@ from typing import Any
 import requests
 
 from tradingagents.errors import (
-    ProviderConnectionError,
     ProviderError,
     ProviderRateLimited,
     ProviderResponseTooLarge,
@@ -55,7 +54,9 @@ class YfinanceTransport:
             raise ProviderTimeout("no time left for the request", provider=request.provider)
         params = {**request.params, **request.secret_params}
         start = time.monotonic()
-        # Messages carry exception type names only: library messages can hold the URL and crumb.
+        # Messages carry the server and exception type names only: library messages can hold
+        # the URL and crumb. What yfinance logs meanwhile ("Cookie/crumb fetch failed...") goes
+        # into the call's tool log (see ProviderClient.send), not to the terminal.
         try:
             raw = self._data.get(request.url, params=params, timeout=timeout)
         except self._rate_limited:
@@ -65,12 +66,9 @@ class YfinanceTransport:
             ) from None
         except self._timeouts as exc:
             raise timed_out(request, start, exc) from None
-        except self._connection_errors as exc:
+        except (*self._connection_errors, *self._request_errors) as exc:
+            # Classified from the exception's causes (DNS, refused, TLS...), named by server.
             raise connection_failed(request, start, exc) from None
-        except self._request_errors as exc:
-            raise ProviderConnectionError(
-                f"request failed ({type(exc).__name__})", provider=request.provider
-            ) from None
         except self._yfinance_errors as exc:
             raise ProviderError(
                 f"yfinance failed ({type(exc).__name__})", provider=request.provider
