@@ -59,6 +59,7 @@ def test_the_json_files_round_trip_the_state(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "discovery_result.json").read_text(encoding="utf-8"))
     assert set(result) == {
         "trade_date",
+        "source",
         "ranked_candidates",
         "candidates",
         "filter_rejections",
@@ -67,6 +68,7 @@ def test_the_json_files_round_trip_the_state(tmp_path: Path) -> None:
         "llm_rank",
     }
     assert result["trade_date"] == "2026-11-20"
+    assert result["source"] == state["source"]
     assert result["ranked_candidates"] == state["ranked_candidates"]
     assert len(result["ranked_candidates"]) > 0
     assert result["scanner_runs"] == state["scanner_runs"]
@@ -138,7 +140,7 @@ def test_markdown_cells_escape_pipes_and_line_breaks(tmp_path: Path) -> None:
             assert len(widths) == 1, table
     results = (tmp_path / "discovery_results.md").read_text(encoding="utf-8")
     assert "| ValueError: col \\| col<br>second line |" in results
-    assert "| up \\| down<br>flat |" in results
+    assert "| pipes: up \\| down<br>flat |" in results
     logs = (tmp_path / "tool_execution_logs.md").read_text(encoding="utf-8")
     assert '| t\\|u | {"q": "a\\|b"} | two<br>lines |' in logs
 

@@ -7,14 +7,20 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
+from itertools import count
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from tradingagents.errors import ScannerTimeout
 from tradingagents.redaction import known_secrets, redact
 
 _OUTPUT_SUMMARY_CHARS = 300
+_CALL_DETAIL_CHARS = 120
+# How many calls in flight a timeout message names before it only counts the rest.
+_CALLS_NAMED = 3
 
 
 def freeze(value: Any) -> Any:
@@ -41,6 +47,43 @@ def summarize_output(output: Any) -> str | None:
     return text
 
 
+def call_detail(parameters: Mapping[str, Any]) -> str:
+    """A short description of a call's parameters: a URL's path and query, else ``k=v`` pairs."""
+    url = parameters.get("url")
+    if isinstance(url, str) and len(parameters) <= 2:
+        # The host says nothing the tool name does not; path and query name the resource.
+        parts = urlsplit(url)
+        text = parts.path + (f"?{parts.query}" if parts.query else "") if parts.netloc else url
+    else:
+        text = ", ".join(f"{key}={value}" for key, value in parameters.items())
+    if len(text) > _CALL_DETAIL_CHARS:
+        text = text[: _CALL_DETAIL_CHARS - 3] + "..."
+    return text
+
+
+@dataclass(frozen=True)
+class CallInFlight:
+    """A tool call that has started and not yet returned (parameters already redacted)."""
+
+    tool: str
+    detail: str
+    started: float  # time.monotonic() when it started
+
+    def describe(self, now: float) -> str:
+        subject = f"{self.tool} {self.detail}" if self.detail else self.tool
+        return f"{subject} (started {max(0.0, now - self.started):.1f}s ago)"
+
+
+def describe_calls_in_flight(calls: list[CallInFlight], now: float) -> str:
+    """What a scanner is waiting on, oldest call first, e.g. for a timeout message."""
+    if not calls:
+        return "in scanner code, no call in flight"
+    calls = sorted(calls, key=lambda call: call.started)
+    named = ", ".join(call.describe(now) for call in calls[:_CALLS_NAMED])
+    more = len(calls) - _CALLS_NAMED
+    return f"waiting on {named}" + (f" and {more} more call{'s' * (more > 1)}" if more > 0 else "")
+
+
 class ToolCall:
     """What :meth:`ScanContext.tool_call` yields: set ``output`` before the block ends."""
 
@@ -59,9 +102,11 @@ class ScanContext:
     """
 
     __slots__ = (
+        "_call_ids",
         "_closed",
         "_config",
         "_deadline",
+        "_in_flight",
         "_lock",
         "_logs",
         "_scanner",
@@ -92,6 +137,9 @@ class ScanContext:
         self._secrets = secrets
         self._logs: list[dict[str, Any]] = []
         self._warnings: list[str] = []
+        # Calls started and not yet returned, by id: scanners may call from several threads.
+        self._in_flight: dict[int, CallInFlight] = {}
+        self._call_ids = count()
         self._lock = threading.Lock()
         self._closed = False
         #: Set when the deadline passes or the run is cancelled; long loops should check it.
@@ -176,17 +224,45 @@ class ScanContext:
     def tool_call(
         self, tool: str, parameters: Mapping[str, Any] | None = None
     ) -> Iterator[ToolCall]:
-        """Time a tool call and log it, with the exception if the block raises (then re-raised)."""
+        """Time a tool call and log it, with the exception if the block raises (then re-raised).
+
+        While the block runs the call is in flight: a timeout names it (see :meth:`in_flight`).
+        """
         call = ToolCall()
         start = time.monotonic()
         try:
-            yield call
+            with self.in_flight(tool, parameters):
+                yield call
         except BaseException as exc:
             self.log_tool_call(
                 tool, parameters, call.output, exc, duration_s=time.monotonic() - start
             )
             raise
         self.log_tool_call(tool, parameters, call.output, duration_s=time.monotonic() - start)
+
+    @contextmanager
+    def in_flight(self, tool: str, parameters: Mapping[str, Any] | None = None) -> Iterator[None]:
+        """Mark a call as in flight while the block runs, without logging it.
+
+        For code that logs its calls itself (the provider clients): if the scanner's deadline
+        passes meanwhile, its timeout says it was waiting on this call, and for how long.
+        """
+        detail = call_detail(redact(dict(parameters or {}), self._known()))
+        entry = CallInFlight(tool, detail, time.monotonic())
+        with self._lock:
+            key = next(self._call_ids)
+            self._in_flight[key] = entry
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._in_flight[key]
+
+    def calls_in_flight(self) -> list[CallInFlight]:
+        """The calls started and not yet returned, oldest first (safe from any thread)."""
+        with self._lock:
+            calls = list(self._in_flight.values())
+        return sorted(calls, key=lambda call: call.started)
 
     def warn(self, message: str) -> None:
         """Note a partial failure (some symbols or pages could not be read); it goes into the

@@ -19,7 +19,7 @@ from typing import Any
 
 from tradingagents.config import ScannerExecutionConfig
 from tradingagents.discovery.candidate import Candidate
-from tradingagents.discovery.context import ScanContext
+from tradingagents.discovery.context import ScanContext, describe_calls_in_flight
 from tradingagents.discovery.scanner import Scanner
 from tradingagents.engine.pool import DaemonThreadPool
 from tradingagents.engine.records import (
@@ -301,11 +301,15 @@ class _Run:
         slot.cancel.set()
         assert slot.ctx is not None and slot.started is not None and slot.deadline is not None
         budget = slot.job.timeout_s
+        # What it was stuck on is the first thing a reader asks; redacted like any message.
+        waiting = describe_calls_in_flight(slot.ctx.calls_in_flight(), time.monotonic())
+        waiting = redact_text(waiting, self.known())
         if slot.deadline < slot.started + budget:
             message = f"step deadline passed {slot.deadline - slot.started:.3g}s after it started"
-            error = ErrorInfo(type=StepDeadlineExceeded.__name__, message=message)
+            error = ErrorInfo(type=StepDeadlineExceeded.__name__, message=f"{message}; {waiting}")
         else:
-            error = ErrorInfo(type=ScannerTimeout.__name__, message=f"no result within {budget:g}s")
+            message = f"no result within {budget:g}s; {waiting}"
+            error = ErrorInfo(type=ScannerTimeout.__name__, message=message)
         record = self._record(
             slot,
             "timeout",

@@ -26,6 +26,7 @@ from tradingagents.graph.llm_rank import LlmRankNode
 from tradingagents.graph.nodes import build_nodes, parse_trade_date
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.providers.hub import ProviderHub
+from tradingagents.replay.snapshot import RunSource, run_source
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
 from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 from tradingagents.services import RunServices, default_cache_dir
@@ -192,8 +193,11 @@ class DiscoveryGraph(Closing):
                 today=today,
             )
 
+        def source() -> RunSource:
+            return run_source(self.providers.snapshot, now=clock.now())
+
         discover, filter_, rank = build_nodes(
-            self.config, self.jobs, executor, services, self.breakers
+            self.config, self.jobs, executor, services, self.breakers, source
         )
         builder = StateGraph(DiscoveryState)
         builder.add_node("discover", discover)

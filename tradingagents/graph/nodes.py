@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import date
@@ -61,15 +61,20 @@ class DiscoverNode:
         executor: Executor | None,
         services: Callable[[date], RunServices] | None = None,
         breakers: BreakerBoard | None = None,
+        source: Callable[[], Mapping[str, Any]] | None = None,
     ):
         self.jobs = tuple(jobs)
         self.policy = policy
         self.executor = executor
         self.services = services
         self.breakers = breakers
+        #: Called as each run starts: the state's ``source`` entry (where the data comes from).
+        self.source = source
 
     def __call__(self, state: DiscoveryState) -> dict[str, Any]:
         trade_date = parse_trade_date(state.get("trade_date"))
+        # Taken before the scanners run: a live run's recorded_at is when it started.
+        source = dict(self.source()) if self.source is not None else None
         services = self.services(trade_date) if self.services is not None else None
         transitions_before = self._transitions()
         problems: list[str] = []
@@ -89,12 +94,15 @@ class DiscoverNode:
         }
         if problems:
             summary["warnings"] = problems
-        return {
+        update: dict[str, Any] = {
             "candidates": merge_scanner_candidates(o.candidates for o in outcomes),
             "tool_logs": [entry for o in outcomes for entry in o.tool_logs],
             "scanner_runs": [dict(o.record) for o in outcomes],
             "run_summary": summary,
         }
+        if source is not None:
+            update["source"] = source
+        return update
 
     def _admit(self, jobs: tuple[ScanJob, ...], problems: list[str]) -> list[ScanJob]:
         """Ask each scanner's breaker, per run, whether it may run (disabled ones are not asked)."""
@@ -261,7 +269,8 @@ def build_nodes(
     executor: Executor | None,
     services: Callable[[date], RunServices] | None = None,
     breakers: BreakerBoard | None = None,
+    source: Callable[[], Mapping[str, Any]] | None = None,
 ) -> tuple[DiscoverNode, FilterNode, RankNode]:
     policy = ExecutionPolicy.from_config(config.scanner_execution)
-    discover = DiscoverNode(jobs, policy, executor, services, breakers)
+    discover = DiscoverNode(jobs, policy, executor, services, breakers, source)
     return discover, FilterNode(config.filter), RankNode(config.rank)

@@ -32,3 +32,7 @@ class DiscoveryState(TypedDict, total=False):
     ranked_candidates: list[dict[str, Any]]
     #: Only with an LLM ranker: ``used``, ``model``, ``fallback_reason``, ``prompt_chars``.
     llm_rank: dict[str, Any]
+    #: Where the run's data came from: ``mode`` (replay or live), ``snapshot`` ("sample" or a
+    #: directory; None when live), ``synthetic`` (generated, not market data) and
+    #: ``recorded_at`` (ISO-8601: when the recording or the live run started, else None).
+    source: dict[str, Any]

@@ -150,8 +150,22 @@ class ProviderClient:
 
         Returns a 2xx response or raises a :class:`ProviderError` carrying provider, scanner
         and elapsed seconds. Only GETs use the response cache: a POST's answer (an OAuth
-        token) is neither served from it nor stored in it.
+        token) is neither served from it nor stored in it. While it runs the call is in
+        flight in ``ctx``, so a scanner timing out meanwhile names it.
         """
+        if ctx is None:
+            return self._send(ctx, request, tool=tool, validate=validate)
+        with ctx.in_flight(tool, {"url": request.public_url()}):
+            return self._send(ctx, request, tool=tool, validate=validate)
+
+    def _send(
+        self,
+        ctx: ScanContext | None,
+        request: Request,
+        *,
+        tool: str,
+        validate: Callable[[Response], object] | None,
+    ) -> Response:
         guard = self.resilience
         clock = guard.clock if guard is not None else SYSTEM_CLOCK
         remaining = ctx.remaining() if ctx is not None else DEFAULT_TIMEOUT_S

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +67,14 @@ def record_snapshot(
         root.mkdir(parents=True, exist_ok=True)
         state = graph.run(day)
     entries = [entry for recorder in recorders for entry in recorder.entries]
+    # The live run's own start time, so a replay can say when its data was fetched.
+    started = (state.get("source") or {}).get("recorded_at")
+    recorded_at = datetime.fromisoformat(started) if started else datetime.now(UTC)
     manifest = Manifest(
         trade_date=day,
         kind="recorded",
         created_by="tradingagents.replay.recorder",
+        recorded_at=recorded_at,
         notes=f"recorded live on {today()} by {len(state['scanner_runs'])} scanners",
         responses=tuple(entries),
     )

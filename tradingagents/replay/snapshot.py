@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from tradingagents.config import problems_from_validation
 from tradingagents.errors import SnapshotError
 from tradingagents.providers.http import Request
 
 MANIFEST = "manifest.json"
+#: ``source["snapshot"]`` for the snapshot bundled with the package (its path is an install's).
+SAMPLE_SNAPSHOT = "sample"
 
 
 class SnapshotEntry(BaseModel):
@@ -50,6 +52,9 @@ class Manifest(BaseModel):
     trade_date: date
     kind: Literal["recorded", "generated"]
     created_by: str
+    # When the recorded live run started; absent from generated snapshots and from recordings
+    # made before this field existed, which still load.
+    recorded_at: AwareDatetime | None = None
     notes: str = ""
     responses: tuple[SnapshotEntry, ...]
 
@@ -139,8 +144,42 @@ def sample_snapshot_path() -> Path:
     return Path(str(resources.files("tradingagents.replay") / "sample"))
 
 
+class RunSource(TypedDict):
+    """The state's ``source`` entry: where a run's data came from."""
+
+    mode: Literal["replay", "live"]
+    #: ``"sample"`` for the bundled sample, else the snapshot directory; None when live.
+    snapshot: str | None
+    #: True when the data was generated (the bundled sample), not market data.
+    synthetic: bool
+    #: ISO-8601: when a recorded snapshot's run started, or when a live run started.
+    recorded_at: str | None
+
+
+def run_source(snapshot: Snapshot | None, *, now: datetime) -> RunSource:
+    """The ``source`` entry of a run served from ``snapshot`` (None: live) starting at ``now``."""
+    if snapshot is None:
+        return RunSource(
+            mode="live",
+            snapshot=None,
+            synthetic=False,
+            recorded_at=now.isoformat(timespec="seconds"),
+        )
+    root = snapshot.root.resolve()
+    recorded_at = snapshot.manifest.recorded_at
+    return RunSource(
+        mode="replay",
+        snapshot=SAMPLE_SNAPSHOT if root == sample_snapshot_path().resolve() else str(root),
+        synthetic=snapshot.manifest.kind == "generated",
+        recorded_at=None if recorded_at is None else recorded_at.isoformat(timespec="seconds"),
+    )
+
+
 def write_manifest(root: Path, manifest: Manifest) -> None:
     data = manifest.model_dump(mode="json")
+    if data.get("recorded_at") is None:
+        # Written only when known, so generated snapshots stay byte-for-byte reproducible.
+        data.pop("recorded_at", None)
     (root / MANIFEST).write_text(
         json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8"
     )

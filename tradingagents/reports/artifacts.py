@@ -16,6 +16,7 @@ from typing import Any
 
 from tradingagents.errors import TradingAgentsError
 from tradingagents.redaction import known_secrets, redact, redact_text
+from tradingagents.reports.explain import describe_source, reasons, source_label
 
 RESULT_JSON = "discovery_result.json"
 RESULT_MD = "discovery_results.md"
@@ -27,6 +28,7 @@ ARTIFACT_NAMES = (RESULT_JSON, RESULT_MD, TOOL_LOGS_JSON, TOOL_LOGS_MD, TIMELINE
 #: The state keys saved in discovery_result.json, with what a missing key stands for.
 RESULT_KEYS: dict[str, Callable[[], Any]] = {
     "trade_date": lambda: None,
+    "source": lambda: None,
     "ranked_candidates": list,
     "candidates": list,
     "filter_rejections": list,
@@ -144,6 +146,9 @@ def write_run_artifacts(
         if data.get(key) is None:
             data[key] = default()
     title = f"Discovery {data['trade_date']}" if data["trade_date"] else "Discovery"
+    if label := source_label(data["source"]):
+        # The chart travels on its own (a slide, a chat): it must say synthetic data is.
+        title = f"{title} ({label})"
 
     writers: list[tuple[str, Callable[[Path], None]]] = [
         (RESULT_JSON, lambda p: atomic_write_text(p, _json({k: data[k] for k in RESULT_KEYS}))),
@@ -248,6 +253,8 @@ def results_markdown(state: Mapping[str, Any]) -> str:
     lines = [
         f"# Discovery results: {state.get('trade_date') or 'unknown date'}",
         "",
+        _source_line(state),
+        "",
         f"{len(runs)} scanners ({by_status or 'none'}); "
         f"{len(state.get('candidates') or [])} candidates found, "
         f"{len(rejections)} dropped by the filter, {len(ranked)} ranked.",
@@ -273,16 +280,19 @@ def results_markdown(state: Mapping[str, Any]) -> str:
     )
     lines += ["", "## Ranked candidates", ""]
     if ranked:
+        # Every scanner's reason, one per line: a ticker three scanners agree on must show why.
         lines += _table(
-            ("rank", "ticker", "priority", "score", "sources", "context"),
+            ("rank", "ticker", "priority", "score", "reasons (scanner: context)"),
             (
                 (
                     c.get("rank"),
                     c.get("ticker"),
                     c.get("priority"),
                     f"{c['score']:.2f}" if isinstance(c.get("score"), int | float) else "",
-                    ", ".join(map(str, c.get("sources") or [c.get("source") or ""])),
-                    c.get("context"),
+                    "\n".join(
+                        f"{scanner}: {context}" if context else scanner
+                        for scanner, context in reasons(c)
+                    ),
                 )
                 for c in ranked
             ),
@@ -298,6 +308,14 @@ def results_markdown(state: Mapping[str, Any]) -> str:
             ("ticker", "reason"), ((r.get("ticker"), r.get("reason")) for r in rejections)
         )
     return "\n".join(lines) + "\n"
+
+
+def _source_line(state: Mapping[str, Any]) -> str:
+    source = state.get("source")
+    day = state.get("trade_date")
+    return _one_line(
+        describe_source(source if isinstance(source, Mapping) else None, str(day) if day else None)
+    )
 
 
 def _one_line(text: str) -> str:
@@ -332,6 +350,8 @@ def tool_logs_markdown(state: Mapping[str, Any]) -> str:
     called = {name: entries for name, entries in groups.items() if entries}
     lines = [
         f"# Tool execution logs: {state.get('trade_date') or 'unknown date'}",
+        "",
+        _source_line(state),
         "",
         f"{len(logs)} tool calls by {len(called)} scanners.",
     ]
