@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from tradingagents.calendar import is_session
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.providers.finnhub.client import FinnhubClient
 from tradingagents.providers.http import Request, Response
@@ -825,7 +826,7 @@ def generate(out: Path) -> Manifest:
     window = EarningsCalendarParams().days_ahead
     for offset in range(window + 1):
         day = TRADE_DATE + timedelta(days=offset)
-        if day.weekday() < 5:
+        if is_session(day):  # what the scanner asks for: NYSE sessions only
             nasdaq.earnings(None, day)
     FinnhubClient(capture, api_key="generated").earnings(
         None, start=TRADE_DATE, end=TRADE_DATE + timedelta(days=window)

@@ -57,12 +57,40 @@ class FilterConfig(BaseModel):
     exclude_tickers: tuple[str, ...] = ()
 
 
-class RankConfig(BaseModel):
+class PriorityWeights(BaseModel):
+    """What a scanner's signal counts for, by the priority that scanner gave (docs/scoring.md)."""
+
     model_config = _FROZEN
 
+    critical: float = Field(default=1.0, ge=0)
+    high: float = Field(default=0.8, ge=0)
+    medium: float = Field(default=0.6, ge=0)
+    low: float = Field(default=0.4, ge=0)
+
+    def of(self, priority: str) -> float:
+        """The weight of a priority level (``"high"`` or ``Priority.HIGH``)."""
+        weight: float = getattr(self, str(priority))
+        return weight
+
+
+class RankConfig(BaseModel):
+    """The rank node: the scoring model's constants (docs/scoring.md), promotion and the cap.
+
+    The defaults live here only; ``DEFAULT_CONFIG`` does not repeat them.
+    """
+
+    model_config = _FROZEN
+
+    # Keep at most this many candidates after ranking.
     max_candidates: int = Field(default=25, ge=0)
-    confluence_boost: float = Field(default=1.0, ge=0)
+    # Added to the score per distinct scanner beyond the first (confluence).
+    confluence_boost: float = Field(default=0.1, ge=0)
+    # A ticker found by at least this many scanners moves up one priority level (None: never).
     promote_at_sources: int | None = Field(default=3, ge=2)
+    # Each scanner's signal (0-1) is multiplied by the weight of the priority it gave.
+    priority_weights: PriorityWeights = PriorityWeights()
+    # The signal of a candidate whose scanner gives neither `signal` nor `score`.
+    default_signal: float = Field(default=0.5, ge=0, le=1)
 
 
 class LlmRankConfig(BaseModel):

@@ -106,15 +106,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
             # Tickers never to emit (normalised like candidate tickers).
             "exclude_tickers": [],
         },
-        "rank": {
-            # Keep at most this many candidates after ranking.
-            "max_candidates": 25,
-            # Score added per contributing scanner beyond the first (confluence).
-            "confluence_boost": 1.0,
-            # A ticker found by at least this many scanners moves up one priority level
-            # (None: never).
-            "promote_at_sources": 3,
-        },
+        # Ranking: max_candidates, confluence_boost, promote_at_sources, priority_weights and
+        # default_signal. Their defaults are defined once, in tradingagents.config.RankConfig;
+        # the scoring model they drive is described in docs/scoring.md.
+        "rank": {},
         # The optional LLM ranker, used only when DiscoveryGraph is given an `llm`.
         "llm_rank": {
             # Top ranked candidates sent to the model (the rest keep their order after them).

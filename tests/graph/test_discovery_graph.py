@@ -85,14 +85,102 @@ def test_filter_and_rank_results() -> None:
         "GME": "excluded by discovery.filter.exclude_tickers",
     }
     ranked = state["ranked_candidates"]
-    # NVDA: three scanners -> promoted high -> critical, score 2.5 + 2 x 1.0 confluence.
+    # F: one critical scanner, score 1.0 -> signal 1.0 x weight 1.0. NVDA: three scanners,
+    # promoted high -> critical; best weighted signal 0.6 + 2 x 0.1 confluence = 0.8.
+    # BRK-B: no signal or score -> the default 0.5 x the low weight 0.4.
     assert [(c["ticker"], c["priority"], c["score"], c["rank"]) for c in ranked] == [
-        ("NVDA", "critical", 4.5, 1),
-        ("F", "critical", 1.0, 2),
-        ("BRK-B", "low", 0.0, 3),
+        ("F", "critical", 1.0, 1),
+        ("NVDA", "critical", 0.8, 2),
+        ("BRK-B", "low", 0.2, 3),
     ]
-    assert ranked[0]["promoted_from"] == "high"
+    nvda = ranked[1]
+    assert nvda["promoted_from"] == "high"
+    assert nvda["score_breakdown"] == {
+        "sources": [
+            # No signal, no score: the default signal.
+            {
+                "source": "market_movers",
+                "priority": "high",
+                "signal": 0.5,
+                "signal_from": "default",
+                "weight": 0.8,
+                "weighted": 0.4,
+            },
+            # A plugin's score of 2.5 is off the scale: clamped to 1 (and warned about).
+            {
+                "source": "insider_buying",
+                "priority": "medium",
+                "signal": 1.0,
+                "signal_from": "score",
+                "weight": 0.6,
+                "weighted": 0.6,
+                "clamped_from": 2.5,
+            },
+            {
+                "source": "reddit_trending",
+                "priority": "low",
+                "signal": 0.5,
+                "signal_from": "default",
+                "weight": 0.4,
+                "weighted": 0.2,
+            },
+        ],
+        "best_source": "insider_buying",
+        "best": 0.6,
+        "extra_sources": 2,
+        "confluence": 0.2,
+        "total": 0.8,
+    }
+    assert all(c["score"] == c["score_breakdown"]["total"] for c in ranked)
+    insiders = next(r for r in state["scanner_runs"] if r["name"] == "insider_buying")
+    assert insiders["warnings"] == [
+        "1 candidate has a score off the signal scale [0, 1] "
+        "(NVDA: score 2.5 outside [0, 1], clamped to 1)"
+    ]
     assert len(state["candidates"]) == 5  # the merged list itself is not filtered
+
+
+def ranked_by(config: dict[str, Any], *scanners: Any) -> list[tuple[str, str, float]]:
+    state = DiscoveryGraph(config, list(scanners)).run("2026-11-27")
+    return [(c["ticker"], c["priority"], c["score"]) for c in state["ranked_candidates"]]
+
+
+def test_ranking_is_priority_then_score_and_equal_scores_keep_merge_order() -> None:
+    def rows(ctx: ScanContext) -> list[Any]:
+        return [
+            {"ticker": "LOW", "priority": "low", "context": "x", "signal": 1.0},
+            {"ticker": "TIEA", "priority": "medium", "context": "x", "signal": 0.5},
+            {"ticker": "WEAK", "priority": "medium", "context": "x", "signal": 0.1},
+            {"ticker": "TIEB", "priority": "medium", "context": "x", "signal": 0.5},
+            {"ticker": "STRONG", "priority": "medium", "context": "x", "signal": 0.9},
+        ]
+
+    assert ranked_by({}, make_scanner("a", rows)) == [
+        ("STRONG", "medium", 0.54),
+        ("TIEA", "medium", 0.3),
+        ("TIEB", "medium", 0.3),
+        ("WEAK", "medium", 0.06),
+        ("LOW", "low", 0.4),  # a higher score, a lower priority: priority comes first
+    ]
+
+
+def test_confluence_adds_per_extra_distinct_scanner() -> None:
+    one = make_scanner("one", returning("A", "B", signal=0.5))
+    two = make_scanner("two", returning("B", signal=0.5))
+    assert ranked_by({}, one, two) == [("B", "medium", 0.4), ("A", "medium", 0.3)]
+    config = {"discovery": {"rank": {"confluence_boost": 0.0}}}
+    assert ranked_by(config, one, two) == [("A", "medium", 0.3), ("B", "medium", 0.3)]
+
+
+def test_the_scoring_constants_come_from_the_rank_config() -> None:
+    plain = make_scanner("plain", returning("A"))  # a plugin that gives no signal at all
+    assert ranked_by({}, plain) == [("A", "medium", 0.3)]  # 0.5 default x 0.6 medium
+    config = {
+        "discovery": {
+            "rank": {"default_signal": 0.25, "priority_weights": {"medium": 2.0}},
+        }
+    }
+    assert ranked_by(config, plain) == [("A", "medium", 0.5)]
 
 
 class TradingState(TypedDict, total=False):

@@ -70,7 +70,9 @@ class Candidate(BaseModel):
     """One ticker a scanner proposes for analysis.
 
     ``ticker``, ``context`` (why, in a sentence) and ``priority`` are required; ``source`` is
-    filled in by the engine. Any other field (price, volume, score, ...) is kept as an extra.
+    filled in by the engine. Any other field (price, volume, ...) is kept as an extra. An
+    optional ``signal`` is the scanner's strength on the common scale [0, 1] that ranking uses
+    (docs/scoring.md); a plugin's ``score`` stands in for it when there is none.
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -86,6 +88,16 @@ class Candidate(BaseModel):
         if extra and not RESERVED_FIELDS.isdisjoint(extra):
             clash = sorted(RESERVED_FIELDS.intersection(extra))[0]
             raise ValueError(f"field {clash!r} is reserved: the engine sets it when merging")
+        if extra and extra.get("signal") is not None:
+            signal = extra["signal"]
+            # The one scale every scanner's strength is compared on (docs/scoring.md): a value
+            # off it is a scanner bug, so the candidate is rejected rather than guessed at.
+            if (
+                isinstance(signal, bool)
+                or not isinstance(signal, int | float)
+                or not 0.0 <= signal <= 1.0  # also false for NaN
+            ):
+                raise ValueError(f"signal must be a number in [0, 1], got {signal!r}")
         return self
 
     @property

@@ -21,6 +21,12 @@ from tradingagents.config import ScannerExecutionConfig
 from tradingagents.discovery.candidate import Candidate
 from tradingagents.discovery.context import ScanContext, describe_calls_in_flight
 from tradingagents.discovery.scanner import Scanner
+from tradingagents.discovery.scoring import (
+    built_in_default_signal,
+    keep_best,
+    merge_repeated,
+    signal_problems,
+)
 from tradingagents.engine.pool import DaemonThreadPool
 from tradingagents.engine.records import (
     ErrorInfo,
@@ -446,11 +452,16 @@ class _Run:
                 duration_s=duration,
             )
             return ScannerOutcome(record)
+        # One candidate per ticker first (a screener lists a ticker on several lists), then the
+        # best `limit` of them by priority and signal, never merely the first rows.
+        default = built_in_default_signal()
+        problem = signal_problems(accepted, default)
+        if problem is not None and slot.ctx is not None:
+            slot.ctx.warn(problem)
         limit = slot.job.settings.get("limit")
-        truncated = 0
-        if isinstance(limit, int) and len(accepted) > limit:
-            truncated = len(accepted) - limit
-            accepted = accepted[:limit]
+        accepted, truncated = keep_best(
+            merge_repeated(accepted, default), limit if isinstance(limit, int) else None, default
+        )
         record = self._record(
             slot,
             "ok",

@@ -16,6 +16,7 @@ from langgraph.config import get_stream_writer
 from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
 from tradingagents.discovery.merge import merge_scanner_candidates
+from tradingagents.discovery.scoring import score_breakdown
 from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.runner import EventSink, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
@@ -227,36 +228,43 @@ class FilterNode:
 
 
 class RankNode:
-    """Scores (own score + confluence boost), promotes multi-scanner tickers, orders and caps."""
+    """Scores every candidate with the one scoring model (docs/scoring.md), promotes
+    multi-scanner tickers, orders by priority then score (ties keep merge order) and caps."""
 
     def __init__(self, config: RankConfig):
         self.config = config
 
-    def score(self, candidate: dict[str, Any]) -> tuple[Priority, float, bool]:
-        sources = len(candidate.get("sources") or [candidate.get("source")])
-        base = _number(candidate.get("score")) or 0.0
-        score = base + self.config.confluence_boost * max(0, sources - 1)
+    def score(self, candidate: dict[str, Any]) -> tuple[Priority, dict[str, Any], bool]:
+        """The candidate's priority after promotion, its score breakdown, and if it was promoted."""
+        breakdown = score_breakdown(candidate, self.config)
+        sources = breakdown["extra_sources"] + 1
         priority = Priority(candidate["priority"])
         promote = (
             self.config.promote_at_sources is not None and sources >= self.config.promote_at_sources
         )
         if promote and priority is not Priority.CRITICAL:
-            return priority.promoted(), score, True
-        return priority, score, False
+            return priority.promoted(), breakdown, True
+        return priority, breakdown, False
 
     def __call__(self, state: DiscoveryState) -> dict[str, Any]:
         scored = []
         for candidate in state.get("filtered_candidates") or []:
-            priority, score, promoted = self.score(candidate)
-            scored.append((priority, score, promoted, candidate))
-        # Stable sort: ties keep the merge order, which is deterministic.
-        scored.sort(key=lambda item: (-item[0].rank, -item[1]))
+            priority, breakdown, promoted = self.score(candidate)
+            scored.append((priority, breakdown, promoted, candidate))
+        # Stable sort on the rounded total a user sees: equal shown scores keep the merge order,
+        # which is deterministic.
+        scored.sort(key=lambda item: (-item[0].rank, -item[1]["total"]))
         ranked = []
-        for position, (priority, score, promoted, candidate) in enumerate(
+        for position, (priority, breakdown, promoted, candidate) in enumerate(
             scored[: self.config.max_candidates], start=1
         ):
             entry = dict(candidate)
-            entry.update(rank=position, priority=priority.value, score=round(score, 6))
+            entry.update(
+                rank=position,
+                priority=priority.value,
+                score=breakdown["total"],
+                score_breakdown=breakdown,
+            )
             if promoted:
                 entry["promoted_from"] = candidate["priority"]
             ranked.append(entry)

@@ -2,18 +2,22 @@
 
 Signal: an earnings date within ``days_ahead`` calendar days of the trade date (inclusive),
 for companies above ``min_market_cap`` where the calendar gives one.
-Data: Nasdaq earnings calendar (one call per weekday in the window); Finnhub's calendar too
-when FINNHUB_API_KEY is set (one call for the window). The earliest date per symbol wins.
-Cost: up to ``days_ahead`` + 1 Nasdaq calls (+1 Finnhub call).
+Data: Nasdaq earnings calendar (one call per NYSE session in the window: no weekends, no market
+holidays); Finnhub's calendar too when FINNHUB_API_KEY is set (one call for the window). The
+earliest date per symbol wins.
+Strength: nearness, 1 - days_until / (``days_ahead`` + 1): 1 on the trade date, falling linearly
+to 1 / (``days_ahead`` + 1) on the last day of the window.
+Cost: one Nasdaq call per session in the ``days_ahead`` + 1 days (+1 Finnhub call).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import Field
 
+from tradingagents.calendar import is_session
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.errors import ProviderError
 from tradingagents.providers.earnings import EarningsEvent
@@ -23,6 +27,17 @@ from tradingagents.scanners.history import services_of
 class EarningsCalendarParams(ScannerParams):
     days_ahead: int = Field(default=5, ge=0, le=30)
     min_market_cap: float = Field(default=1_000_000_000, ge=0)
+
+
+def _sessions(start: date, end: date) -> list[date]:
+    """The NYSE sessions from ``start`` to ``end``, both included."""
+    days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+    return [day for day in days if is_session(day)]
+
+
+def nearness(days_until: int, days_ahead: int) -> float:
+    """The signal of an earnings date ``days_until`` days away: 1.0 today, less each day."""
+    return round(1.0 - days_until / (days_ahead + 1), 4)
 
 
 def priority_for(days_until: int) -> Priority:
@@ -55,16 +70,15 @@ class EarningsCalendar(Scanner):
         failures: list[str] = []
         sources = 0
         if hub.available("nasdaq"):
-            day = start
-            while day <= end:
-                if day.weekday() < 5:  # Nasdaq lists no earnings on weekends
-                    ctx.raise_if_cancelled()
-                    try:
-                        events += hub.nasdaq.earnings(ctx, day)
-                        sources += 1
-                    except ProviderError as exc:
-                        failures.append(f"nasdaq {day}: {exc}")
-                day += timedelta(days=1)
+            for day in _sessions(start, end):
+                # Only NYSE sessions: Nasdaq lists no earnings on weekends and market holidays,
+                # and each request costs quota.
+                ctx.raise_if_cancelled()
+                try:
+                    events += hub.nasdaq.earnings(ctx, day)
+                    sources += 1
+                except ProviderError as exc:
+                    failures.append(f"nasdaq {day}: {exc}")
         if hub.available("finnhub"):
             try:
                 events += hub.finnhub.earnings(ctx, start=start, end=end)
@@ -114,6 +128,7 @@ class EarningsCalendar(Scanner):
                     "earnings_date": event.date.isoformat(),
                     "earnings_time": event.time,
                     "days_until": days,
+                    "signal": nearness(days, params.days_ahead),
                     "eps_forecast": event.eps_forecast,
                     "market_cap": event.market_cap,
                     "calendar_source": event.source,

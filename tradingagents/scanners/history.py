@@ -81,6 +81,14 @@ def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataF
     return history.bars
 
 
+def short_history(symbol: str, bars: int, needs: int) -> str:
+    """The warning for a symbol with too few bars for a signal, e.g. "AAPL: 150 bars, needs 200".
+
+    One per symbol, so the record's warning count is the number of symbols not judged.
+    """
+    return f"{symbol}: {bars} bars, needs {needs}"
+
+
 def cut_at(frame: pd.DataFrame, day: date) -> pd.DataFrame:
     """Bars on or before ``day``: whatever the source sends, nothing after the trade date leaks."""
     return frame.loc[frame.index <= pd.Timestamp(day)]

@@ -5,6 +5,8 @@ in the ``lookback_days`` up to the trade date, summed per issuer; at least ``min
 dollars. Several insiders buying (a cluster) or an officer buying raise the priority; sales,
 grants, option exercises and derivative purchases are ignored.
 Data: EDGAR full-text search (forms=4, the date window) and each filing's Form 4 XML.
+Strength: the purchase value on a log scale from ``min_value`` (0) to ``full_signal_value`` (1),
+plus ``signal_per_extra_insider`` for each insider beyond the first (a cluster), at most 1.
 Cost: 1 EDGAR search call + 1 call per filing, at most ``max_filings`` (EDGAR allows 10/s).
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
+from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import ProviderError
 from tradingagents.providers.sec_edgar.parse import FullTextHit
 from tradingagents.scanners.history import services_of
@@ -29,6 +32,10 @@ class InsiderBuyingParams(ScannerParams):
     high_value: float = Field(default=250_000, ge=0)
     cluster_min_insiders: int = Field(default=2, ge=2)
     max_filings: int = Field(default=40, ge=1, le=100)
+    # Purchases worth this much (dollars, summed per issuer) are a full-strength signal (1.0).
+    full_signal_value: float = Field(default=5_000_000, gt=0)
+    # Added to the signal for each insider beyond the first: a cluster buy is a stronger signal.
+    signal_per_extra_insider: float = Field(default=0.2, ge=0, le=1)
 
 
 @dataclass
@@ -40,6 +47,15 @@ class _Buys:
     insiders: dict[int, str] = field(default_factory=dict)
     officers: set[int] = field(default_factory=set)
     titles: list[str] = field(default_factory=list)
+
+
+def insider_signal(value: float, insiders: int, params: InsiderBuyingParams) -> float:
+    """Log-scaled purchase value (a $50k buy and a $5M buy differ by 100x), plus the cluster."""
+    # Dollars below $1 are treated as $1 so the logarithm is defined for a min_value of 0.
+    low = math.log10(max(params.min_value, 1.0))
+    high = math.log10(max(params.full_signal_value, 1.0))
+    by_value = ramp(math.log10(max(value, 1.0)), low, high)
+    return round(min(1.0, by_value + params.signal_per_extra_insider * (insiders - 1)), 4)
 
 
 class InsiderBuying(Scanner):
@@ -115,5 +131,5 @@ class InsiderBuying(Scanner):
             "insiders": n,
             "officers": len(buys.officers),
             "issuer": buys.issuer,
-            "score": round(n + 0.5 * len(buys.officers) + math.log10(max(buys.value, 1)) / 2, 4),
+            "signal": insider_signal(buys.value, n, params),
         }

@@ -3,6 +3,8 @@
 Signal: big percentage moves (and heavy trading) in liquid, not-tiny stocks.
 Data: Yahoo predefined screeners day_gainers, day_losers, most_actives; Alpha Vantage
 TOP_GAINERS_LOSERS as a fallback when every Yahoo screener fails and a key is set.
+Strength: |change %| from ``min_change_pct`` (0) to ``full_signal_change_pct`` (1), linear; a
+most-active stock that moved less than ``min_change_pct`` has 0.
 Cost: 3 Yahoo calls (+1 Alpha Vantage call on fallback).
 """
 
@@ -14,6 +16,7 @@ from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.discovery.candidate import normalize_ticker
+from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import CandidateError, ProviderError
 from tradingagents.providers.alpha_vantage.parse import AvMover
 from tradingagents.providers.yahoo.parse import ScreenerQuote
@@ -30,6 +33,8 @@ class MarketMoversParams(ScannerParams):
     min_change_pct: float = Field(default=3.0, ge=0)
     # A move this large (percent) is high priority.
     high_change_pct: float = Field(default=10.0, ge=0)
+    # A move this large (percent) is a full-strength signal (1.0).
+    full_signal_change_pct: float = Field(default=20.0, ge=0)
     count: int = Field(default=25, ge=1, le=250)
 
 
@@ -107,7 +112,9 @@ class MarketMovers(Scanner):
                     "change_pct": round(change_pct, 4),
                     "market_cap": market_cap,
                     "mover_list": kind,
-                    "score": round(abs(change_pct) / 10, 4),
+                    "signal": ramp(
+                        abs(change_pct), params.min_change_pct, params.full_signal_change_pct
+                    ),
                 }
             )
         return out

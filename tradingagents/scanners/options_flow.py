@@ -4,6 +4,8 @@ Signal: call volume / call open interest at least ``min_call_vol_oi`` with at le
 ``min_call_volume`` calls traded, and a put/call volume ratio at most ``max_put_call``.
 Data: Yahoo v7 option chain (nearest expiry) per universe symbol; untraded contracts, which
 Yahoo sends without a volume, count as zero volume.
+Strength: call volume / open interest from ``min_call_vol_oi`` (0) to ``full_signal_call_vol_oi``
+(1), linear.
 Cost: 1 Yahoo call per universe symbol.
 """
 
@@ -14,6 +16,7 @@ from typing import Any
 from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
+from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import ProviderError
 from tradingagents.providers.yahoo.parse import OptionContract
 from tradingagents.scanners.history import services_of
@@ -24,6 +27,8 @@ class OptionsFlowParams(ScannerParams):
     min_call_vol_oi: float = Field(default=0.5, gt=0)
     high_call_vol_oi: float = Field(default=1.5, gt=0)
     max_put_call: float = Field(default=0.7, gt=0)
+    # Call volume this many times open interest is a full-strength signal (1.0).
+    full_signal_call_vol_oi: float = Field(default=3.0, gt=0)
     # Symbols to scan; empty means the run's universe.
     symbols: tuple[str, ...] = ()
 
@@ -95,7 +100,7 @@ class OptionsFlow(Scanner):
                 "call_vol_oi": round(vol_oi, 4),
                 "put_call_ratio": round(put_call, 4),
                 "expiration": expiration.isoformat(),
-                "score": round(vol_oi, 4),
+                "signal": ramp(vol_oi, params.min_call_vol_oi, params.full_signal_call_vol_oi),
             }
             for vol_oi, symbol, call_volume, call_oi, put_call, expiration, chain in found
         ]

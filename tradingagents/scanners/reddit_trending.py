@@ -5,6 +5,7 @@ once), from $cashtags and bare upper-case symbols; bare symbols must be in the S
 universe and not a stop word (I, CEO, DD, YOLO...). Posts created after the trade date are
 ignored. With ``source="apewisdom"`` the mention counts come from ApeWisdom instead.
 Data: Reddit listing JSON (hot), SEC company_tickers.json (shared); or ApeWisdom.
+Strength: mentions from ``min_mentions`` (0) to ``full_signal_mentions`` (1), linear.
 Cost: 1 Reddit call per subreddit + 1 EDGAR call (shared); or 1 ApeWisdom call.
 """
 
@@ -20,6 +21,7 @@ from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.discovery.candidate import normalize_ticker
+from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import CandidateError, ProviderError
 from tradingagents.providers.sec_edgar.parse import TickerUniverse
 from tradingagents.scanners.history import services_of
@@ -61,6 +63,8 @@ class RedditTrendingParams(ScannerParams):
     posts_per_subreddit: int = Field(default=100, ge=1, le=100)
     min_mentions: int = Field(default=3, ge=1)
     high_mentions: int = Field(default=10, ge=1)
+    # This many mentions is a full-strength signal (1.0).
+    full_signal_mentions: int = Field(default=25, ge=1)
 
 
 class RedditTrending(Scanner):
@@ -91,7 +95,7 @@ class RedditTrending(Scanner):
                 "priority": Priority.HIGH if n >= params.high_mentions else Priority.MEDIUM,
                 "context": f"mentioned in {n} hot posts on {where}",
                 "mentions": n,
-                "score": round(n / params.high_mentions, 4),
+                "signal": ramp(n, params.min_mentions, params.full_signal_mentions),
             }
             for n, ticker in ranked
         ]

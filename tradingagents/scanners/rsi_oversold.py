@@ -2,6 +2,9 @@
 
 Signal: RSI(2) below ``max_rsi`` while the close is above its 200-day simple average.
 Data: Yahoo daily chart of the universe (shared load, cut at the trade date).
+Strength: how far RSI is under ``max_rsi``: 0 at ``max_rsi``, 1 at RSI 0, linear.
+A symbol with fewer than ``trend_window`` bars cannot be judged: it is a warning, never a silent
+"no signal".
 Cost: 0 calls of its own; the shared history costs 1 chart call per universe symbol per run.
 """
 
@@ -13,7 +16,13 @@ from typing import Any
 from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
-from tradingagents.scanners.history import load_history, require_bars, universe_of
+from tradingagents.discovery.scoring import ramp
+from tradingagents.scanners.history import (
+    load_history,
+    require_bars,
+    short_history,
+    universe_of,
+)
 from tradingagents.scanners.indicators import rsi
 
 
@@ -38,6 +47,7 @@ class RsiOversold(Scanner):
         for symbol, bars in bars_by_symbol.items():
             close = bars["close"]
             if len(close) < params.trend_window:
+                ctx.warn(short_history(symbol, len(close), params.trend_window))
                 continue
             value = rsi(close, params.rsi_period).iloc[-1]
             trend = float(close.iloc[-params.trend_window :].mean())
@@ -55,7 +65,7 @@ class RsiOversold(Scanner):
                 "price": last,
                 "rsi": round(value, 4),
                 "sma_trend": round(trend, 4),
-                "score": round((params.max_rsi - value) / params.max_rsi, 4),
+                "signal": ramp(value, params.max_rsi, 0.0),
             }
             for value, symbol, last, trend in found
         ]

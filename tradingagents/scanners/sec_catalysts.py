@@ -4,6 +4,8 @@ Signal: an 8-K filed in the ``lookback_days`` up to the trade date with at least
 item (agreements, acquisitions, bankruptcy, results, leadership changes, non-reliance...);
 the most serious item sets the priority. Exhibit-only filings (item 9.01) are ignored.
 Data: EDGAR full-text search (forms=8-K, the date window); tickers from EDGAR's own names.
+Strength: the materiality of the most material item (``MATERIAL_ITEMS``: bankruptcy 1.0 ...
+Regulation FD 0.2), over all the ticker's filings in the window.
 Cost: 1 EDGAR call.
 """
 
@@ -17,21 +19,23 @@ from pydantic import Field
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.scanners.history import services_of
 
-MATERIAL_ITEMS: dict[str, tuple[str, Priority]] = {
-    "1.01": ("entry into a material agreement", Priority.HIGH),
-    "1.02": ("termination of a material agreement", Priority.MEDIUM),
-    "1.03": ("bankruptcy or receivership", Priority.CRITICAL),
-    "2.01": ("completed acquisition or disposition", Priority.HIGH),
-    "2.02": ("results of operations", Priority.MEDIUM),
-    "2.05": ("exit or restructuring costs", Priority.MEDIUM),
-    "2.06": ("material impairment", Priority.MEDIUM),
-    "3.01": ("delisting notice", Priority.HIGH),
-    "4.01": ("auditor change", Priority.MEDIUM),
-    "4.02": ("non-reliance on financial statements", Priority.CRITICAL),
-    "5.01": ("change in control", Priority.HIGH),
-    "5.02": ("officer or director change", Priority.MEDIUM),
-    "7.01": ("Regulation FD disclosure", Priority.LOW),
-    "8.01": ("other events", Priority.LOW),
+# Item: (what it reports, the priority it sets, its materiality: the signal, 0-1). Within a
+# priority, the materiality orders items by how much they usually move a stock.
+MATERIAL_ITEMS: dict[str, tuple[str, Priority, float]] = {
+    "1.01": ("entry into a material agreement", Priority.HIGH, 0.7),
+    "1.02": ("termination of a material agreement", Priority.MEDIUM, 0.5),
+    "1.03": ("bankruptcy or receivership", Priority.CRITICAL, 1.0),
+    "2.01": ("completed acquisition or disposition", Priority.HIGH, 0.8),
+    "2.02": ("results of operations", Priority.MEDIUM, 0.6),
+    "2.05": ("exit or restructuring costs", Priority.MEDIUM, 0.5),
+    "2.06": ("material impairment", Priority.MEDIUM, 0.5),
+    "3.01": ("delisting notice", Priority.HIGH, 0.8),
+    "4.01": ("auditor change", Priority.MEDIUM, 0.4),
+    "4.02": ("non-reliance on financial statements", Priority.CRITICAL, 0.95),
+    "5.01": ("change in control", Priority.HIGH, 0.8),
+    "5.02": ("officer or director change", Priority.MEDIUM, 0.5),
+    "7.01": ("Regulation FD disclosure", Priority.LOW, 0.2),
+    "8.01": ("other events", Priority.LOW, 0.3),
 }
 
 
@@ -58,6 +62,7 @@ class SecCatalysts(Scanner):
             material = [i for i in hit.items if i in MATERIAL_ITEMS]
             if not material:
                 continue
+            signal = max(MATERIAL_ITEMS[i][2] for i in material)
             top = max((MATERIAL_ITEMS[i][1] for i in material), key=lambda p: p.rank)
             described = "; ".join(f"{i} {MATERIAL_ITEMS[i][0]}" for i in material)
             for ticker in hit.tickers:
@@ -69,12 +74,14 @@ class SecCatalysts(Scanner):
                         "context": f"8-K filed {hit.file_date}: {described}",
                         "filings": [hit.accession],
                         "items": sorted(material),
+                        "signal": signal,
                     }
                 elif hit.accession not in entry["filings"]:
                     entry["filings"].append(hit.accession)
                     entry["items"] = sorted(set(entry["items"]) | set(material))
                     if top.rank > entry["priority"].rank:
                         entry["priority"] = top
+                    entry["signal"] = max(entry["signal"], signal)
                     entry["context"] += f" | 8-K filed {hit.file_date}: {described}"
         ordered = sorted(found.values(), key=lambda e: (-e["priority"].rank, e["ticker"]))
         return list(ordered)

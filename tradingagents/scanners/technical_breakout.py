@@ -3,6 +3,8 @@
 Signal: close > highest high of the ``window`` sessions before the trade date, with volume at
 least ``min_volume_ratio`` x the 20-day average.
 Data: Yahoo daily chart of the universe (shared load, cut at the trade date).
+Strength: the volume ratio from ``min_volume_ratio`` (0) to ``full_signal_volume_ratio`` (1),
+linear. A symbol with fewer than ``window`` + 1 bars is a warning, not a silent "no signal".
 Cost: 0 calls of its own; the shared history costs 1 chart call per universe symbol per run.
 """
 
@@ -13,7 +15,13 @@ from typing import Any
 from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
-from tradingagents.scanners.history import load_history, require_bars, universe_of
+from tradingagents.discovery.scoring import ramp
+from tradingagents.scanners.history import (
+    load_history,
+    require_bars,
+    short_history,
+    universe_of,
+)
 from tradingagents.scanners.indicators import volume_ratio
 
 
@@ -21,6 +29,8 @@ class TechnicalBreakoutParams(ScannerParams):
     window: int = Field(default=20, ge=2)
     min_volume_ratio: float = Field(default=1.5, gt=0)
     high_volume_ratio: float = Field(default=2.5, gt=0)
+    # Volume this many times its average is a full-strength signal (1.0).
+    full_signal_volume_ratio: float = Field(default=4.0, gt=0)
 
 
 class TechnicalBreakout(Scanner):
@@ -36,6 +46,7 @@ class TechnicalBreakout(Scanner):
         found = []
         for symbol, bars in bars_by_symbol.items():
             if len(bars) < params.window + 1:
+                ctx.warn(short_history(symbol, len(bars), params.window + 1))
                 continue
             prior_high = float(bars["high"].iloc[-params.window - 1 : -1].max())
             close = float(bars["close"].iloc[-1])
@@ -54,7 +65,7 @@ class TechnicalBreakout(Scanner):
                 "volume": volume,
                 "breakout_level": round(prior_high, 4),
                 "volume_ratio": round(ratio, 4),
-                "score": round((close / prior_high - 1) * 100 + ratio, 4),
+                "signal": ramp(ratio, params.min_volume_ratio, params.full_signal_volume_ratio),
             }
             for ratio, symbol, close, prior_high, volume in found
         ]

@@ -3,6 +3,9 @@
 Signal: the trade date's volume is at least ``min_volume_ratio`` x its 20-day average while the
 close moved less than ``max_move_pct``.
 Data: Yahoo daily chart of the universe (shared load, cut at the trade date).
+Strength: the volume ratio from ``min_volume_ratio`` (0) to ``full_signal_volume_ratio`` (1),
+linear. A symbol with fewer than ``window`` + 1 bars, or no volume in its window, is a warning,
+not a silent "no signal".
 Cost: 0 calls of its own; the shared history costs 1 chart call per universe symbol per run.
 """
 
@@ -13,7 +16,13 @@ from typing import Any
 from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
-from tradingagents.scanners.history import load_history, require_bars, universe_of
+from tradingagents.discovery.scoring import ramp
+from tradingagents.scanners.history import (
+    load_history,
+    require_bars,
+    short_history,
+    universe_of,
+)
 from tradingagents.scanners.indicators import pct_change_last, volume_ratio
 
 
@@ -22,6 +31,8 @@ class VolumeAccumulationParams(ScannerParams):
     min_volume_ratio: float = Field(default=2.0, gt=0)
     high_volume_ratio: float = Field(default=3.0, gt=0)
     max_move_pct: float = Field(default=2.0, ge=0)
+    # Volume this many times its average is a full-strength signal (1.0).
+    full_signal_volume_ratio: float = Field(default=5.0, gt=0)
 
 
 class VolumeAccumulation(Scanner):
@@ -36,10 +47,16 @@ class VolumeAccumulation(Scanner):
         bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
         for symbol, bars in bars_by_symbol.items():
+            if len(bars) < params.window + 1:
+                ctx.warn(short_history(symbol, len(bars), params.window + 1))
+                continue
             ratio = volume_ratio(bars["volume"], params.window)
             move = pct_change_last(bars["close"])
-            if ratio is None or move is None:
+            if ratio is None:
+                ctx.warn(f"{symbol}: no volume in the {params.window} sessions before the last")
                 continue
+            if move is None:
+                continue  # a zero previous close: no move can be measured
             if ratio >= params.min_volume_ratio and abs(move) <= params.max_move_pct:
                 found.append((ratio, symbol, move, float(bars["close"].iloc[-1]), bars))
         found.sort(key=lambda item: (-item[0], item[1]))
@@ -53,7 +70,7 @@ class VolumeAccumulation(Scanner):
                 "volume": float(bars["volume"].iloc[-1]),
                 "volume_ratio": round(ratio, 4),
                 "change_pct": round(move, 4),
-                "score": round(ratio, 4),
+                "signal": ramp(ratio, params.min_volume_ratio, params.full_signal_volume_ratio),
             }
             for ratio, symbol, move, close, bars in found
         ]
