@@ -73,22 +73,6 @@ class PriorityWeights(BaseModel):
         return weight
 
 
-class PriorityWeights(BaseModel):
-    """What a scanner's signal counts for, by the priority that scanner gave (docs/scoring.md)."""
-
-    model_config = _FROZEN
-
-    critical: float = Field(default=1.0, ge=0)
-    high: float = Field(default=0.8, ge=0)
-    medium: float = Field(default=0.6, ge=0)
-    low: float = Field(default=0.4, ge=0)
-
-    def of(self, priority: str) -> float:
-        """The weight of a priority level (``"high"`` or ``Priority.HIGH``)."""
-        weight: float = getattr(self, str(priority))
-        return weight
-
-
 class RankConfig(BaseModel):
     """The rank node: the scoring model's constants (docs/scoring.md), promotion and the cap.
 
