@@ -22,8 +22,6 @@ from tradingagents.replay.recorder import record_snapshot
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def invoke(*args: str) -> Result:
     # Wide enough that rich tables never fold a scanner name.
@@ -40,7 +38,7 @@ def test_discover_prints_ranked_candidates_and_progress_on_stderr(tmp_path: Path
     assert "DVN" in result.stdout and "critical" in result.stdout
     for name in BUILTINS:
         assert name in result.stderr
-    assert "discovery for 2026-11-20" in result.stderr
+    assert "discovery for 2026-11-20 from replay of" in result.stdout
     assert "run files in" in result.stderr
     assert {p.name for p in run_files(tmp_path)} >= {"discovery_result.json", "timeline.png"}
 
@@ -111,7 +109,9 @@ def test_toml_settings_apply(tmp_path: Path) -> None:
 
 
 def test_bad_snapshot_exits_2(tmp_path: Path) -> None:
-    result = invoke("discover", "--snapshot", str(tmp_path / "none"), "--out", str(tmp_path))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke("discover", "--snapshot", str(empty), "--out", str(tmp_path))
     assert result.exit_code == 2
     assert "manifest.json" in result.stderr
 
@@ -152,19 +152,21 @@ def test_snapshot_show_summarises_the_sample() -> None:
 
 
 @pytest.mark.slow
-def test_real_process_json_composes(tmp_path: Path) -> None:
+def test_python_m_tradingagents_is_the_same_app_in_a_real_process(tmp_path: Path) -> None:
+    """The README's main job, as a newcomer types it: no command means discover."""
     done = subprocess.run(
-        [sys.executable, "-m", "tradingagents.cli", "discover", "--json", "--out", str(tmp_path)],
+        [sys.executable, "-m", "tradingagents", "--json", "--out", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=REPO,
+        cwd=tmp_path,
         check=False,
     )
     assert done.returncode == 0, done.stderr
     state = json.loads(done.stdout)
     assert len(state["scanner_runs"]) == 9
     assert "rsi_oversold" in done.stderr and "run files in" in done.stderr
+    assert "Traceback" not in done.stderr
     assert len(run_files(tmp_path)) == 5
 
 
@@ -272,18 +274,30 @@ def test_a_key_from_the_config_file_is_used_and_written_nowhere(
         assert planted.encode() not in path.read_bytes(), path
 
 
+def key_rows(stdout: str) -> dict[str, list[str]]:
+    """The keys table of `scanners list`: key -> [set, read by]."""
+    table = stdout.split("keys (live mode")[1]
+    return {
+        cells[0]: cells[1:]
+        for line in table.splitlines()
+        if line.startswith("│") and (cells := [c.strip() for c in line.split("│")[1:-1]])[0]
+    }
+
+
 def test_scanners_list_shows_which_keys_are_needed_and_present() -> None:
     result = invoke_env(
         {"COLUMNS": "250", "SEC_USER_AGENT": "Jane jane@example.com"}, "scanners", "list"
     )
     assert result.exit_code == 0, result.stderr
-    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
-    assert "SEC_USER_AGENT: set" in rows["insider_buying"]
-    assert "ALPHA_VANTAGE_API_KEY (optional): missing" in rows["market_movers"]
-    assert "none needed" in rows["rsi_oversold"]
+    rows = key_rows(result.stdout)
+    assert rows["SEC_USER_AGENT"] == [
+        "yes",
+        "insider_buying, reddit_trending (optional), sec_catalysts",
+    ]
+    assert rows["ALPHA_VANTAGE_API_KEY"] == ["no", "market_movers (optional)"]
+    assert not any("rsi_oversold" in row[1] for row in rows.values())
     result = invoke_env({"COLUMNS": "250"}, "scanners", "list")
-    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
-    assert "SEC_USER_AGENT: missing" in rows["sec_catalysts"]
+    assert key_rows(result.stdout)["SEC_USER_AGENT"][0] == "no"
 
 
 def test_snapshot_record_then_discover_replays_it(
@@ -330,10 +344,14 @@ def test_a_snapshot_flag_means_replay_whatever_the_environment_says(tmp_path: Pa
     env = {"TRADINGAGENTS_SOURCE__MODE": "live"}
     result = invoke_env(env, "discover", "--snapshot", sample, "--json", "--out", str(tmp_path))
     assert result.exit_code == 0, result.stderr
-    assert "from replay of" in result.stderr
-    conflict = invoke("discover", "--snapshot", sample, "--source", "live")
-    assert conflict.exit_code == 2
-    assert "cannot go with --source live" in conflict.stderr
+    assert json.loads(result.stdout)["source"]["mode"] == "replay"
+    for flags in (["--source", "live"], ["--live"]):
+        conflict = invoke("discover", "--snapshot", sample, *flags)
+        assert conflict.exit_code == 2
+        assert "--snapshot cannot go with --live (or --source live)" in conflict.stderr
+    latency = invoke("discover", "--replay-latency", "--live")
+    assert latency.exit_code == 2
+    assert "--replay-latency cannot go with --live" in latency.stderr
 
 
 def test_a_bad_flag_value_names_the_flag(tmp_path: Path) -> None:

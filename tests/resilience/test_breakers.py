@@ -1,10 +1,8 @@
-"""Per-scanner circuit breakers: transitions on a fake clock, persistence, the CLI."""
+"""Per-scanner circuit breakers: transitions on a fake clock, persistence, a broken store."""
 
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +17,6 @@ from tradingagents.resilience.breakers import (
     BreakerStatus,
     BreakerStoreError,
     default_state_dir,
-    main,
     reset_breakers,
     show_breakers,
 )
@@ -323,129 +320,6 @@ def test_show_and_reset_functions(db: Path, clock: FakeClock) -> None:
     assert [s.name for s in show_breakers(db)] == ["insiders"]
     assert reset_breakers(db) == ["insiders"]
     assert show_breakers(db) == []
-
-
-# -- the command line ---------------------------------------------------------------------------
-
-
-def test_cli_show(db: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
-    with BreakerBoard(db, POLICY, clock=clock) as b:
-        trip(b, "market_movers")
-        b.record("insider_buying", "error", "HTTPError: 503")
-    assert main(["show", "--db", str(db)]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"breakers in {db}:"
-    assert out[1].split() == [
-        "scanner",
-        "state",
-        "failures",
-        "opened",
-        "at",
-        "retry",
-        "after",
-        "last",
-        "error",
-    ]
-    assert out[2].split() == ["insider_buying", "closed", "1", "-", "-", "HTTPError:", "503"]
-    assert out[3].split()[:5] == [
-        "market_movers",
-        "open",
-        "3",
-        "2026-11-20T14:30:00Z",
-        "2026-11-20T15:30:00Z",
-    ]
-    assert out[3].endswith("ProviderTimeout: no answer in 5s")
-    assert len(out) == 4
-
-    assert main(["show", "market_movers", "--db", str(db)]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert len(out) == 3 and out[2].startswith("market_movers")
-
-
-def test_cli_show_without_state(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "none.sqlite"
-    assert main(["show", "--db", str(db)]) == 0
-    assert capsys.readouterr().out == f"no breaker state in {db} (closed)\n"
-    assert main(["show", "movers", "--db", str(db)]) == 0
-    assert capsys.readouterr().out == f"no breaker state for movers in {db} (closed)\n"
-
-
-def test_cli_reset(db: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
-    with BreakerBoard(db, POLICY, clock=clock) as b:
-        trip(b, "market_movers")
-        trip(b, "options_flow")
-        trip(b, "sec_catalysts")
-    assert main(["reset", "market_movers", "--db", str(db)]) == 0
-    assert capsys.readouterr().out == "reset market_movers\n"
-    assert [s.name for s in show_breakers(db)] == ["options_flow", "sec_catalysts"]
-    assert main(["reset", "market_movers", "--db", str(db)]) == 0
-    assert capsys.readouterr().out == f"no breaker state for market_movers to reset in {db}\n"
-    assert main(["reset", "--db", str(db)]) == 0
-    assert capsys.readouterr().out == "reset options_flow\nreset sec_catalysts\n"
-    assert show_breakers(db) == []
-
-
-@pytest.mark.parametrize(
-    "argv", [[], ["frobnicate"], ["show", "a", "b"], ["show", "--db"], ["reset", "--bogus"]]
-)
-def test_cli_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv) == 2
-    assert "usage:" in capsys.readouterr().err
-
-
-def test_cli_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--help"]) == 0
-    assert "show" in capsys.readouterr().out
-
-
-def test_cli_default_db_comes_from_the_state_dir(
-    tmp_path: Path,
-    clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setenv("TRADINGAGENTS_STATE_DIR", str(tmp_path / "st"))
-    with BreakerBoard(tmp_path / "st" / "breakers.sqlite", POLICY, clock=clock) as b:
-        trip(b, "movers")
-    assert main(["show"]) == 0
-    assert "movers" in capsys.readouterr().out
-
-
-def test_cli_corrupt_file_exits_1_naming_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    db = tmp_path / "breakers.sqlite"
-    db.write_bytes(b"this is not a database, just text\n" * 200)
-    assert main(["show", "--db", str(db)]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("error: cannot use the breaker state file")
-    assert str(db) in err
-
-
-@pytest.mark.slow
-def test_cli_as_a_module_in_a_separate_process(db: Path, clock: FakeClock) -> None:
-    with BreakerBoard(db, POLICY, clock=clock) as b:
-        trip(b, "movers")
-    run = [sys.executable, "-m", "tradingagents.resilience.breakers"]
-    shown = subprocess.run(
-        [*run, "show", "--db", str(db)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert shown.returncode == 0, shown.stderr
-    assert "movers" in shown.stdout and "open" in shown.stdout
-    reset = subprocess.run(
-        [*run, "reset", "movers", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert (reset.returncode, reset.stdout) == (0, "reset movers\n")
-    with BreakerBoard(db, POLICY, clock=clock) as b:
-        assert b.admit("movers") is None
-    bad = subprocess.run(
-        [*run, "nonsense"], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert bad.returncode == 2
 
 
 def test_default_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

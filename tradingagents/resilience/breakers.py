@@ -14,18 +14,16 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal
 
 from tradingagents.closing import Closing
 from tradingagents.errors import TradingAgentsError
@@ -443,7 +441,7 @@ def _open_reason(row: _Row, retry_after: datetime) -> str:
     return reason
 
 
-# -- functions and command line -------------------------------------------------------------
+# -- functions for the command line -------------------------------------------------------------
 
 
 def show_breakers(path: Path) -> list[BreakerStatus]:
@@ -477,63 +475,3 @@ def format_table(statuses: Sequence[BreakerStatus]) -> str:
             f"{opened:<20}  {retry:<20}  {s.last_error or '-'}"
         )
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tradingagents.resilience.breakers show|reset [NAME] [--db PATH]``.
-
-    Exit status: 0 done, 1 the state file cannot be used, 2 bad usage.
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m tradingagents.resilience.breakers",
-        description="Show or reset the per-scanner circuit breakers.",
-    )
-    parser.add_argument("command", choices=("show", "reset"), help="what to do")
-    parser.add_argument("name", nargs="?", help="one scanner (default: every scanner)")
-    parser.add_argument(
-        "--db",
-        type=Path,
-        help=f"breaker state file (default: ${STATE_ENV}/{DB_FILENAME}, "
-        f"else ~/.local/state/tradingagents/{DB_FILENAME})",
-    )
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits on --help (0) and bad usage (2)
-        return exc.code if isinstance(exc.code, int) else 2
-    db: Path = args.db if args.db is not None else default_db_path()
-    name: str | None = args.name
-    try:
-        if args.command == "show":
-            _show(db, name, sys.stdout)
-        else:
-            _reset(db, name, sys.stdout)
-    except BreakerStoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _show(db: Path, name: str | None, out: TextIO) -> None:
-    statuses = show_breakers(db)
-    if name is not None:
-        statuses = [s for s in statuses if s.name == name]
-    if not statuses:
-        which = f"for {name} " if name is not None else ""
-        print(f"no breaker state {which}in {db} (closed)", file=out)
-        return
-    print(f"breakers in {db}:", file=out)
-    print(format_table(statuses), file=out)
-
-
-def _reset(db: Path, name: str | None, out: TextIO) -> None:
-    names = reset_breakers(db, name)
-    if not names:
-        which = f"for {name} " if name is not None else ""
-        print(f"no breaker state {which}to reset in {db}", file=out)
-        return
-    for reset in names:
-        print(f"reset {reset}", file=out)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
