@@ -60,8 +60,16 @@ def registered_scanners(registry: Registry) -> list[Scanner]:
     return [instances[name] for name in sorted(instances)]
 
 
-def build_jobs(config: DiscoveryConfig, scanners: Sequence[Scanner]) -> list[ScanJob]:
-    """Validate every scanner's settings and decide what runs; raise one ConfigError for all."""
+def build_jobs(
+    config: DiscoveryConfig,
+    scanners: Sequence[Scanner],
+    skip_reasons: Mapping[str, str] | None = None,
+) -> list[ScanJob]:
+    """Validate every scanner's settings and decide what runs; raise one ConfigError for all.
+
+    ``skip_reasons`` names why a caller switched a disabled scanner off (``"not in --only"``),
+    shown in its record instead of the config key.
+    """
     problems: list[ConfigProblem] = []
     known = {s.name for s in scanners} | set(DEFAULT_CONFIG["discovery"]["scanners"])
     known |= {ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
@@ -95,7 +103,8 @@ def build_jobs(config: DiscoveryConfig, scanners: Sequence[Scanner]) -> list[Sca
             continue
         skip: tuple[Any, str] | None = None
         if not params["enabled"]:
-            skip = ("skipped", f"disabled by discovery.scanners.{scanner.name}.enabled")
+            reason = (skip_reasons or {}).get(scanner.name)
+            skip = ("skipped", reason or f"disabled by discovery.scanners.{scanner.name}.enabled")
         elif not config.pipeline_enabled(scanner.pipeline):
             skip = (
                 "skipped",
@@ -138,6 +147,8 @@ class DiscoveryGraph(Closing):
     ``llm``, any langchain-core chat model, adds an ``llm_rank`` node after ``rank`` that
     re-ranks the candidates, falling back to the deterministic ranking on any failure; without
     it, ``discovery.llm_rank.provider`` and ``.model`` name one (langchain's init_chat_model).
+    ``skip_reasons`` maps a disabled scanner to the reason its record shows (the CLI's
+    ``"not in --only"``) instead of the config key that disabled it.
     ``credentials`` (API keys) default to the environment's; see
     :func:`tradingagents.settings.load_settings` for config file and environment layering.
     ``graph`` works on its own or as a subgraph of a bigger trading graph.
@@ -157,6 +168,7 @@ class DiscoveryGraph(Closing):
         breakers: BreakerBoard | None = None,
         llm: BaseChatModel | None = None,
         credentials: Credentials | None = None,
+        skip_reasons: Mapping[str, str] | None = None,
     ) -> None:
         self.config = load_config(config)
         if credentials is None:
@@ -182,7 +194,7 @@ class DiscoveryGraph(Closing):
             self.scanners = registered_scanners(registry or load_registry())
         else:
             self.scanners = instantiate(scanners)
-        self.jobs = build_jobs(self.config, self.scanners)
+        self.jobs = build_jobs(self.config, self.scanners, skip_reasons)
 
         def services(day: date) -> RunServices:
             return RunServices(

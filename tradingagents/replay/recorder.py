@@ -22,13 +22,14 @@ def record_snapshot(
     trade_date: date | None = None,
     credentials: Credentials | None = None,
     today: Callable[[], date] = date.today,
+    skip_reasons: Mapping[str, str] | None = None,
 ) -> tuple[Manifest, dict[str, Any]]:
     """Run discovery live and write every successful response, plus a manifest, under ``root``.
 
     ``root`` must not already hold a snapshot. Returns the manifest and the run's final state.
     Scanners run one at a time, so the recorded latencies are those of single requests.
     API keys are sent but never written: only public query parameters reach the snapshot.
-    ``credentials`` default to the environment's.
+    ``credentials`` default to the environment's; ``skip_reasons`` is passed to the graph.
     """
     # Imported here: the hub and the graph import this package (it serves their snapshots).
     from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
@@ -62,7 +63,7 @@ def record_snapshot(
 
     hub = ProviderHub(settings, credentials=credentials, wrap=wrap)
     day = trade_date or today()
-    with DiscoveryGraph(settings, providers=hub, today=today) as graph:
+    with DiscoveryGraph(settings, providers=hub, today=today, skip_reasons=skip_reasons) as graph:
         # Created once the config and scanners are known good: a refused run leaves nothing.
         root.mkdir(parents=True, exist_ok=True)
         state = graph.run(day)
