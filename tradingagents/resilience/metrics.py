@@ -59,8 +59,9 @@ def problem_of(error: ProviderError) -> str:
 
 
 def _times(count: int, total: int) -> str:
-    calls = "call" if count == 1 else "calls"
-    return f"{count} {calls} failed" if count >= total else f"{count} of {total} {calls} failed"
+    if count < total:
+        return f"{count} of {total} calls failed"
+    return f"{count} {'call' if count == 1 else 'calls'} failed"
 
 
 class RunMetrics:
