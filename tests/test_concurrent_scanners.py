@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import logging
 import subprocess
 import sys
 import textwrap
@@ -268,6 +269,8 @@ def test_exceptions_become_error_records_and_other_scanners_are_untouched(engine
         raise ValueError("boom")
 
     scanners = [make_scanner("broken", broken), make_scanner("good", returning("AAPL", "MSFT"))]
+    # The traceback is logged at DEBUG only (tests/resilience/test_offline.py: none at WARNING).
+    engine_logs.set_level(logging.DEBUG, logger="tradingagents.engine")
     state = DiscoveryGraph(None, scanners).run(DAY)
     runs = runs_by_name(state)
     assert runs["broken"]["status"] == "error"
@@ -488,6 +491,7 @@ def test_secrets_are_redacted_from_tool_logs_and_errors(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("FINNHUB_API_KEY", "fh-live-9f8e7d6c5b")
+    caplog.set_level(logging.DEBUG, logger="tradingagents.engine")  # where tracebacks go
 
     def leaky(ctx: ScanContext) -> list[Any]:
         ctx.log_tool_call(

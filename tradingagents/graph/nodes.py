@@ -95,6 +95,10 @@ class DiscoverNode:
         }
         if problems:
             summary["warnings"] = problems
+        provider_problems = services.metrics.problems() if services is not None else {}
+        if provider_problems:
+            # Why calls failed, one line per provider (reports.problems.provider_problem_lines).
+            summary["provider_problems"] = provider_problems
         update: dict[str, Any] = {
             "candidates": merge_scanner_candidates(o.candidates for o in outcomes),
             "tool_logs": [entry for o in outcomes for entry in o.tool_logs],

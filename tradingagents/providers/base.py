@@ -16,6 +16,7 @@ from tradingagents.errors import (
     ProviderHTTPError,
     ProviderRateLimited,
 )
+from tradingagents.providers.chatter import CallNotes, captured
 from tradingagents.providers.http import DEFAULT_MAX_BYTES, Request, Response, Transport
 from tradingagents.resilience.clock import SYSTEM_CLOCK
 from tradingagents.resilience.guard import Resilience
@@ -185,9 +186,15 @@ class ProviderClient:
         logged = {"url": request.public_url()}
         if request.method != "GET":
             logged["method"] = request.method
+        # What yfinance or urllib3 log during the call: kept in its tool log, off the terminal.
+        notes = CallNotes()
 
         def report(output: str | None, error: ProviderError | None) -> None:
+            if notes:
+                details["notes"] = notes.as_list()
             if metrics is not None:
+                if error is not None:
+                    metrics.add_failure(self.provider, error)
                 metrics.add(
                     self.provider,
                     calls=1,
@@ -232,7 +239,8 @@ class ProviderClient:
             details["attempts"] += 1
             left = deadline - clock.monotonic()
             try:
-                response = self.transport.send(request, timeout=left, max_bytes=self.max_bytes)
+                with captured(notes):
+                    response = self.transport.send(request, timeout=left, max_bytes=self.max_bytes)
                 self.raise_for_status(response)
             except ProviderRateLimited as exc:
                 # Some transports (yfinance) raise the 429 themselves instead of returning it.
