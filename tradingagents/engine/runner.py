@@ -423,11 +423,17 @@ class _Run:
             # A scanner stopping because it was cancelled (its deadline passed) is expected, and
             # its late result is discarded: no traceback for that.
             cancelled = slot.cancel.is_set() or isinstance(error, ScannerTimeout)
-            if not isinstance(error, InvalidScannerOutput) and not cancelled:
-                # Formatted and redacted here: an exception message can carry a key (a quota
-                # notice echoing it, a URL with apikey=), and exc_info would log it verbatim.
+            if (
+                not isinstance(error, InvalidScannerOutput)
+                and not cancelled
+                and logger.isEnabledFor(logging.DEBUG)
+            ):
+                # The traceback is for debugging only: the user gets one WARNING line per
+                # failed scanner (log_finished). Formatted and redacted here: an exception
+                # message can carry a key (a quota notice echoing it, a URL with apikey=), and
+                # exc_info would log it verbatim.
                 trace = "".join(traceback.format_exception(error))
-                logger.error("scanner %s raised:\n%s", name, redact_text(trace, self.known()))
+                logger.debug("scanner %s raised:\n%s", name, redact_text(trace, self.known()))
             return ScannerOutcome(
                 self._record(slot, "error", error=self._error_info(error), duration_s=duration)
             )
