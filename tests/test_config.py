@@ -8,7 +8,15 @@ import pytest
 from pydantic import Field
 
 from tests.helpers import make_scanner, returning, runs_by_name
-from tradingagents.config import deep_merge, load_config
+from tradingagents.config import (
+    DiscoveryConfig,
+    deep_merge,
+    did_you_mean,
+    known_keys,
+    load_config,
+    validate_discovery,
+    without,
+)
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery import ScanContext, ScannerParams
 from tradingagents.errors import ConfigError
@@ -216,3 +224,80 @@ def test_list_and_dict_params_work_from_json_style_config() -> None:
     state = DiscoveryGraph(config, [scanner]).run("2026-11-27")
     assert state["scanner_runs"][0]["status"] == "ok", state["scanner_runs"][0]
     assert seen == {"symbols": ("F", "T"), "weights": {"F": 1.5}}
+
+
+def test_a_misspelt_key_or_choice_gets_a_suggestion_from_load_config() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(
+            {
+                "discovery": {
+                    "scanner_execution": {"max_worker": 4},
+                    "resilience": {"rate_limits": {"sec_egdar": {"per_second": 1}}},
+                    "llm_rank": {"modle": "x"},
+                }
+            }
+        )
+    assert [str(p) for p in info.value.problems] == [
+        "discovery.resilience.rate_limits.sec_egdar: Input should be 'yahoo', 'sec_edgar', "
+        "'nasdaq', 'finnhub', 'alpha_vantage', 'reddit' or 'apewisdom' (got 'sec_egdar'); "
+        "did you mean 'sec_edgar'?",
+        "discovery.scanner_execution.max_worker: unknown key; did you mean 'max_workers'?",
+        "discovery.llm_rank.modle: unknown key; did you mean 'model'?",
+    ]
+
+
+def test_known_keys_walks_models_and_tables_keyed_by_name() -> None:
+    assert known_keys(DiscoveryConfig, ["resilience", "retry"])[:2] == [
+        "max_attempts",
+        "initial_backoff_seconds",
+    ]
+    assert "base_url" in known_keys(DiscoveryConfig, ["providers", "finnhub"])
+    assert "enabled" in known_keys(DiscoveryConfig, ["scanners", "any_name"])
+    assert "state_dir" in known_keys(DiscoveryConfig, ["resilience"])
+    assert known_keys(DiscoveryConfig, ["universe"]) == []
+    assert known_keys(DiscoveryConfig, ["nothing", "here"]) == []
+    assert did_you_mean("bogus", DiscoveryConfig.model_fields) is None
+
+
+def test_validate_discovery_leaves_out_each_invalid_key_and_keeps_the_rest() -> None:
+    discovery = {
+        "scanner_execution": {"max_workers": 0, "timeout_seconds": 5},
+        "resilience": {"retry": {"max_atempts": 2}, "cache": {"enabled": False}},
+        "filter": {"exclude_tickers": ("F", 3)},
+    }
+    config, problems, remaining = validate_discovery(discovery)
+    assert [p.path for p in problems] == [
+        "discovery.resilience.retry.max_atempts",
+        "discovery.scanner_execution.max_workers",
+        "discovery.filter.exclude_tickers.1",
+    ]
+    assert remaining == {
+        "scanner_execution": {"timeout_seconds": 5},
+        "resilience": {"retry": {}, "cache": {"enabled": False}},
+        "filter": {},
+    }
+    assert config is not None
+    assert config.scanner_execution.timeout_seconds == 5
+    assert config.scanner_execution.max_workers == 8  # the default, in place of the bad value
+    assert config.resilience.cache.enabled is False
+    assert discovery["scanner_execution"] == {"max_workers": 0, "timeout_seconds": 5}
+    assert validate_discovery({"rank": {"max_candidates": 3}})[1:] == (
+        [],
+        {"rank": {"max_candidates": 3}},
+    )
+
+
+def test_without_removes_one_key_path_even_through_keys_holding_dots() -> None:
+    tree: dict[str, Any] = {
+        "cache": {"ttl_seconds": {"finnhub:/a": 1, "finnhub:/a.json": "x"}},
+        "u": [1, 2],
+    }
+    # "finnhub:/a" is a key too, and the path starts with it and a dot: the longer one is meant.
+    assert without(tree, "cache.ttl_seconds.finnhub:/a.json") == {
+        "cache": {"ttl_seconds": {"finnhub:/a": 1}},
+        "u": [1, 2],
+    }
+    assert without(tree, "u.1") == {"cache": tree["cache"]}  # into a list: the list goes
+    assert without(tree, "cache.nothing") == tree  # names nothing: nothing goes
+    assert without(tree, "nothing") == tree
+    assert "finnhub:/a.json" in tree["cache"]["ttl_seconds"]  # the input is left alone

@@ -9,7 +9,12 @@ import pytest
 
 from tradingagents.errors import ConfigError
 from tradingagents.redaction import known_secrets
-from tradingagents.settings import Credentials, environment_config, load_settings
+from tradingagents.settings import (
+    Credentials,
+    environment_config,
+    load_settings,
+    read_config_file,
+)
 
 FILE_KEY = "fh-FROM-FILE-0a1b2c3d"
 ENV_KEY = "fh-FROM-ENV-9z8y7x6w"
@@ -256,3 +261,225 @@ def test_half_of_the_reddit_credentials_is_a_warning() -> None:
     assert "REDDIT_CLIENT_SECRET" in warning
     both = {"REDDIT_CLIENT_ID": "rid-123456", "REDDIT_CLIENT_SECRET": "rsecret-123456"}
     assert load_settings(environ=both).warnings == ()
+
+
+def problems(file: Path, env: dict[str, str] | None = None) -> tuple[str | None, list[str]]:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(file, environ=env or {})
+    return raised.value.source, [str(p) for p in raised.value.problems]
+
+
+def test_typos_at_two_levels_of_one_file_are_reported_together(tmp_path: Path) -> None:
+    file = write(
+        tmp_path / "c.toml",
+        "[discovery.scaner_execution]\nmax_workers = 4\n"
+        "[discovery.scanner_execution]\nmax_wrkers = 4\n",
+    )
+    assert problems(file) == (
+        str(file),
+        [
+            "discovery.scanner_execution.max_wrkers: unknown key; did you mean 'max_workers'?",
+            "discovery.scaner_execution: unknown key; did you mean 'scanner_execution'?",
+        ],
+    )
+
+
+def test_a_scanner_param_typo_is_found_beside_a_typo_elsewhere(tmp_path: Path) -> None:
+    # The scanner params are checked against a validated config: the retry typo is left out
+    # so that they still are, and no typo hides the other.
+    file = write(
+        tmp_path / "c.toml",
+        "[discovery.scanners.rsi_oversold]\nmax_rsy = 25\n"
+        "[discovery.resilience.retry]\nmax_atempts = 5\n",
+    )
+    assert problems(file) == (
+        str(file),
+        [
+            "discovery.resilience.retry.max_atempts: unknown key; did you mean 'max_attempts'?",
+            "discovery.scanners.rsi_oversold.max_rsy: unknown key; did you mean 'max_rsi'?",
+        ],
+    )
+
+
+def test_a_file_typo_and_bad_variables_are_reported_together(tmp_path: Path) -> None:
+    file = write(tmp_path / "c.toml", "[discovery.scanner_execution]\nmax_wrkers = 4\n")
+    env = {
+        "TRADINGAGENTS_SCANNER_EXECUTION__TIMEOUT_SECONDS": "soon",
+        "TRADINGAGENTS_UNIVERSE": "AAPL,MSFT",
+    }
+    source, found = problems(file, env)
+    assert source == f"the merged settings (defaults < {file} < environment)"
+    assert found == [
+        f"discovery.scanner_execution.max_wrkers (from {file}): unknown key; "
+        "did you mean 'max_workers'?",
+        "TRADINGAGENTS_UNIVERSE: expected JSON for a list or table "
+        "(Expecting value: line 1 column 1 (char 0))",
+        "discovery.scanner_execution.timeout_seconds "
+        "(from TRADINGAGENTS_SCANNER_EXECUTION__TIMEOUT_SECONDS): Input should be a valid "
+        "number, unable to parse string as a number (got 'soon')",
+    ]
+
+
+def test_every_variable_that_is_not_json_is_reported() -> None:
+    env = {
+        "TRADINGAGENTS_UNIVERSE": "AAPL,MSFT",
+        "TRADINGAGENTS_SCANNER_EXECUTION": "{",
+        "TRADINGAGENTS_SOURCE__MODE": "live",
+    }
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ=env)
+    assert raised.value.source == "the environment"
+    assert [p.path for p in raised.value.problems] == [
+        "TRADINGAGENTS_UNIVERSE",
+        "TRADINGAGENTS_SCANNER_EXECUTION",
+    ]
+
+
+def test_a_file_problem_under_a_key_the_environment_sets_is_named_once_each(
+    tmp_path: Path,
+) -> None:
+    # The file's bad value is left out of the merge: the variable's own mistake is the only
+    # one reported against the variable.
+    file = write(tmp_path / "c.toml", '[discovery.scanner_execution]\nmax_workers = "8"\n')
+    env = {"TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS": "eight"}
+    _, found = problems(file, env)
+    assert [p.split(":")[0] for p in found] == [
+        f"discovery.scanner_execution.max_workers (from {file})",
+        "discovery.scanner_execution.max_workers "
+        "(from TRADINGAGENTS_SCANNER_EXECUTION__MAX_WORKERS)",
+    ]
+    # Valid in the file, wrong in the environment: the file is not blamed.
+    file = write(tmp_path / "c.toml", "[discovery.scanner_execution]\nmax_workers = 8\n")
+    source, found = problems(file, env)
+    assert source == f"the merged settings (defaults < {file} < environment)"
+    assert len(found) == 1 and str(file) not in found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[scanner_execution]\nmax_workers = 4\n",
+            "scanner_execution: a discovery table at the top level is not read; "
+            "did you mean [discovery.scanner_execution]?",
+        ),
+        (
+            "[scanners.rsi_oversold]\nmax_rsi = 25\n",
+            "scanners.rsi_oversold: a discovery table at the top level is not read; "
+            "did you mean [discovery.scanners.rsi_oversold]?",
+        ),
+        (
+            "[resilience.retry]\nmax_attempts = 2\n",
+            "resilience.retry: a discovery table at the top level is not read; "
+            "did you mean [discovery.resilience.retry]?",
+        ),
+        (
+            '[source]\nmode = "live"\n',
+            "source: a discovery table at the top level is not read; "
+            "did you mean [discovery.source]?",
+        ),
+        (
+            '[providers.finnhub]\nbase_url = "http://localhost"\n',
+            "providers.finnhub: a discovery table at the top level is not read; "
+            "did you mean [discovery.providers.finnhub]?",
+        ),
+        (
+            "[pipelines.social]\nenabled = false\n",
+            "pipelines.social: a discovery table at the top level is not read; "
+            "did you mean [discovery.pipelines.social]?",
+        ),
+        (
+            "[scaner_execution]\nmax_workers = 4\n",
+            "scaner_execution: unknown table, not read; "
+            "did you mean [discovery.scanner_execution]?",
+        ),
+        (
+            '[credential]\nfinnhub_api_key = "fh-in-the-wrong-table-1"\n',
+            "credential: unknown table, not read; did you mean [credentials]?",
+        ),
+        (
+            "[discovry.scanner_execution]\nmax_workers = 4\n",
+            "discovry.scanner_execution: unknown table, not read; "
+            "did you mean [discovery.scanner_execution]?",
+        ),
+    ],
+)
+def test_a_table_of_ours_in_the_wrong_place_is_an_error(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    file = write(tmp_path / "c.toml", text)
+    assert problems(file) == (str(file), [expected])
+    with pytest.raises(ConfigError) as raised:
+        read_config_file(file)
+    assert [str(p) for p in raised.value.problems] == [expected]
+
+
+def test_misplaced_tables_are_reported_with_the_other_problems(tmp_path: Path) -> None:
+    file = write(
+        tmp_path / "c.toml",
+        "[scanner_execution]\nmax_workers = 4\n"
+        "[discovery.rank]\nmax_candidats = 3\n"
+        "[credentials]\nfinhub_api_key = 'fh-typo-key-4455'\n",
+    )
+    assert problems(file) == (
+        str(file),
+        [
+            "scanner_execution: a discovery table at the top level is not read; "
+            "did you mean [discovery.scanner_execution]?",
+            "discovery.rank.max_candidats: unknown key; did you mean 'max_candidates'?",
+            "credentials.finhub_api_key: unknown key; did you mean 'finnhub_api_key'?",
+        ],
+    )
+
+
+def test_the_applications_own_top_level_tables_and_keys_stay_allowed(tmp_path: Path) -> None:
+    # Named like a discovery table but holding none of its keys, an unrelated name, an empty
+    # table, a top-level value: the application's, left alone.
+    file = write(
+        tmp_path / "c.toml",
+        'cache_dir = "/srv/app-cache"\nuniverse = ["app"]\n'
+        '[myapp]\nmax_workers = 4\n[source]\nurl = "https://example.com"\n'
+        '[providers.openai]\nmodel = "x"\n[scanners.thumbnails]\nsize = 3\n[rank]\n'
+        "[credits]\namount = 3\n"
+        "[discovery.scanner_execution]\nmax_workers = 4\n",
+    )
+    assert load_settings(file, environ={}).discovery.scanner_execution.max_workers == 4
+    assert read_config_file(file) == {"discovery": {"scanner_execution": {"max_workers": 4}}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[discovery.source]\nmode = "lve"\n',
+            "discovery.source.mode: Input should be 'replay' or 'live' (got 'lve'); "
+            "did you mean 'live'?",
+        ),
+        (
+            "[discovery.providers.finnhab]\nmax_bytes = 10\n",
+            "discovery.providers.finnhab: Input should be 'yahoo', 'sec_edgar', 'nasdaq', "
+            "'finnhub', 'alpha_vantage', 'reddit' or 'apewisdom' (got 'finnhab'); "
+            "did you mean 'finnhub'?",
+        ),
+        (
+            "[discovery.scanners.rsi_oversld]\nenabled = false\n",
+            "discovery.scanners.rsi_oversld: no scanner named 'rsi_oversld' (known: "
+            "earnings_calendar, insider_buying, market_movers, options_flow, reddit_trending, "
+            "rsi_oversold, sec_catalysts, technical_breakout, volume_accumulation); "
+            "did you mean 'rsi_oversold'?",
+        ),
+        (
+            "[discovery.scanner_execution]\nbogus = 1\n",
+            "discovery.scanner_execution.bogus: unknown key",
+        ),
+        (
+            "[discovery.scanners.rsi_oversold]\nnothing_like_it = 1\n",
+            "discovery.scanners.rsi_oversold.nothing_like_it: unknown key",
+        ),
+    ],
+)
+def test_a_misspelling_gets_the_closest_known_word_and_only_a_close_one(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    file = write(tmp_path / "c.toml", text)
+    assert problems(file) == (str(file), [expected])
