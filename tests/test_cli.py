@@ -38,7 +38,7 @@ def test_discover_prints_ranked_candidates_and_progress_on_stderr(tmp_path: Path
     assert "DVN" in result.stdout and "critical" in result.stdout
     for name in BUILTINS:
         assert name in result.stderr
-    assert "discovery for 2026-11-20 from replay of" in result.stdout
+    assert "discovery for 2026-11-20. Data: replay of" in result.stdout
     assert "run files in" in result.stderr
     assert {p.name for p in run_files(tmp_path)} >= {"discovery_result.json", "timeline.png"}
 

@@ -7,10 +7,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from tradingagents import __version__
-from tradingagents.cli import app, main, parse_date_flag
+from tradingagents.cli import Progress, app, main, parse_date_flag
 from tradingagents.replay.snapshot import sample_snapshot_path
 
 
@@ -256,7 +257,8 @@ def test_the_summary_says_where_the_data_came_from_and_each_thing_once(tmp_path:
     result = invoke("--out", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
-    assert "SYNTHETIC" in text and "not market data" in text
+    assert "Data: replay of the bundled sample snapshot (synthetic data, generated)" in text
+    assert "not market data" in text
     header = result.stdout.split("┏")[0]
     assert header.count("2026-11-20") == 1
     assert header.count("candidates") == 1 and header.count("ranked") == 1
@@ -292,3 +294,25 @@ def test_scanners_explain_is_plain_text() -> None:
 def test_the_sample_path_is_named_as_the_bundled_sample(tmp_path: Path) -> None:
     result = invoke("--snapshot", str(sample_snapshot_path()), "--date", "2026-11-19")
     assert "the bundled sample holds 2026-11-20" in " ".join(result.stderr.split())
+
+
+def test_the_progress_table_keeps_one_line_per_scanner_at_80_columns() -> None:
+    progress = Progress(["volume_accumulation", "market_movers"], "scanners", width=80)
+    progress.handle(
+        {"event": "scanner_finished", "scanner": "market_movers", "status": "error",
+         "duration_s": 1.5, "error": {"type": "ProviderError", "message": "every screener "
+         "failed: day_gainers: network unreachable (DNS lookup failed for a.example) " * 5}}
+    )  # fmt: skip
+    progress.handle(
+        {"event": "scanner_finished", "scanner": "volume_accumulation", "status": "ok",
+         "duration_s": 0.25, "candidates": 3}
+    )  # fmt: skip
+    console = Console(width=80, record=True, color_system=None)
+    console.print(progress.render())
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [line for line in lines if line.startswith("│")]
+    assert len(rows) == 2  # one line each, however long the error
+    assert rows[0].split("│")[1].strip() == "volume_accumulation"
+    assert [c.strip() for c in rows[0].split("│")[2:5]] == ["ok", "0.25s", "3"]
+    assert [c.strip() for c in rows[1].split("│")[1:4]] == ["market_movers", "error", "1.50s"]

@@ -233,7 +233,9 @@ def selection_reasons(
     if known is None:
         from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
 
-        known = load_registry().names()
+        registry = load_registry()
+        # A plugin that fails to import still gets a record: it can be selected or skipped.
+        known = [*registry.names(), *(failure.name for failure in registry.failures)]
     unknown = sorted({n for n in [*only_names, *skip_names] if n not in known})
     if unknown:
         hints = [
@@ -306,6 +308,13 @@ def prepare_out(out: Path) -> None:
         raise _fail(f"--out {out} cannot be written: {exc.strerror or exc}") from None
 
 
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    # The engine logs each scanner's outcome; the command shows them in its own table and
+    # summary, so the log would say everything twice.
+    logging.getLogger("tradingagents.engine").setLevel(logging.ERROR)
+
+
 # -- discover --------------------------------------------------------------------------------
 
 
@@ -321,9 +330,11 @@ class _Row:
 class Progress:
     """Scanner rows fed by the engine's progress events, rendered as a rich table."""
 
-    def __init__(self, names: list[str], title: str = "scanners") -> None:
+    def __init__(self, names: list[str], title: str = "scanners", width: int = 200) -> None:
         self.rows = {name: _Row() for name in names}
         self.title = title
+        #: The terminal's width: only the detail column gives way when it is narrow.
+        self.width = width
 
     def handle(self, event: Mapping[str, Any]) -> None:
         kind = event.get("event")
@@ -352,11 +363,17 @@ class Progress:
 
     def render(self) -> Table:
         table = Table(title=self.title, title_justify="left", expand=False)
-        table.add_column("scanner", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        table.add_column("time", justify="right", no_wrap=True)
-        table.add_column("found", justify="right")
-        table.add_column("detail", overflow="ellipsis", max_width=70)
+        # Names and statuses keep their width; only the detail gives way on a narrow terminal
+        # (rich would otherwise squeeze every column). 16: the borders and cell padding.
+        name_width = max((len(name) for name in self.rows), default=7)
+        fixed = name_width + len("circuit_open") + 6 + 5 + 16
+        table.add_column("scanner", no_wrap=True, min_width=name_width)
+        table.add_column("status", no_wrap=True, min_width=len("circuit_open"))
+        table.add_column("time", justify="right", no_wrap=True, min_width=6)
+        table.add_column("found", justify="right", no_wrap=True, min_width=5)
+        # One line per scanner, however long its error: the run files hold the whole text.
+        detail_width = max(10, min(70, self.width - fixed))
+        table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=detail_width)
         now = time.monotonic()
         for name, row in self.rows.items():
             if row.status == "running" and row.started is not None:
@@ -377,17 +394,10 @@ class Progress:
         return table
 
 
-def reasons(candidate: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every (scanner, context) that put ``candidate`` on the list, in merge order."""
-    sources = list(candidate.get("sources") or [candidate.get("source") or "?"])
-    contexts = list(candidate.get("contexts") or [candidate.get("context") or ""])
-    if len(contexts) < len(sources):
-        contexts += [""] * (len(sources) - len(contexts))
-    return [(str(s), str(c)) for s, c in zip(sources, contexts, strict=False)]
-
-
 def candidates_table(ranked: list[dict[str, Any]]) -> Table:
     """Ranked candidates with every reason that put each one there."""
+    from tradingagents.reports.explain import reasons  # noqa: PLC0415
+
     table = Table(show_lines=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("ticker", no_wrap=True)
@@ -412,20 +422,6 @@ def candidates_table(ranked: list[dict[str, Any]]) -> Table:
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def describe_source(source: Mapping[str, Any] | None) -> str:
-    """Where a run's data came from, in one line a trader reads before the candidates."""
-    if not source:
-        return "unknown source"
-    if source.get("mode") == "live":
-        return "live APIs"
-    text = f"replay of snapshot {source.get('snapshot') or '?'}"
-    if source.get("synthetic"):
-        return text + " (SYNTHETIC data for demos and tests, not market data)"
-    if source.get("recorded_at"):
-        return text + f" (recorded {source['recorded_at']})"
-    return text
 
 
 def _stream(graph: DiscoveryGraph, day: date, progress: Progress) -> Iterator[tuple[str, Any]]:
@@ -528,7 +524,7 @@ def discover(
     )
     settings = _settings(config_file, overrides)
     prepare_out(out)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    _configure_logging()
     from tradingagents.errors import TradingAgentsError  # noqa: PLC0415
     from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
 
@@ -546,8 +542,11 @@ def discover(
             day = _run_day(graph, day_flag, err)
         except TradingAgentsError as exc:
             raise _fail(str(exc)) from None
-        progress = Progress([job.name for job in graph.jobs], f"scanners for {day.isoformat()}")
+        progress = Progress(
+            [job.name for job in graph.jobs], f"scanners for {day.isoformat()}", err.width
+        )
         state = _run_with_progress(graph, day, progress, err)
+    _print_provider_problems(state, err)
     _record_history(state, settings, err)
     written, write_error = _write_run_files(state, out, started, err)
     if as_json:
@@ -587,6 +586,14 @@ def _run_with_progress(
     return state
 
 
+def _print_provider_problems(state: Mapping[str, Any], err: Console) -> None:
+    """One line per provider whose calls failed: the cause once, not once per call."""
+    from tradingagents.reports.problems import provider_problem_lines  # noqa: PLC0415
+
+    for line in provider_problem_lines(state):
+        err.print(escape(line), soft_wrap=True)
+
+
 def _record_history(state: Mapping[str, Any], settings: Settings, err: Console) -> None:
     import sqlite3  # noqa: PLC0415
 
@@ -619,13 +626,15 @@ def _write_run_files(
 
 
 def _print_result(state: Mapping[str, Any]) -> None:
+    from tradingagents.reports.explain import describe_source  # noqa: PLC0415
+
     console = _stdout()
     runs = state["scanner_runs"]
     counts = Counter(r["status"] for r in runs)
     statuses = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     ranked = state["ranked_candidates"]
     console.print(
-        f"discovery for {state['trade_date']} from {escape(describe_source(state.get('source')))}"
+        f"discovery for {state['trade_date']}. {escape(describe_source(state.get('source')))}"
     )
     console.print(
         f"{len(runs)} scanners ({statuses}): {len(state['candidates'])} candidates, "
@@ -869,7 +878,7 @@ def snapshot_record(
     from tradingagents.errors import TradingAgentsError  # noqa: PLC0415
     from tradingagents.replay.recorder import record_snapshot  # noqa: PLC0415
 
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    _configure_logging()
     err = _stderr()
     err.print(f"recording live responses into {escape(str(directory))} ...")
     try:
@@ -884,6 +893,7 @@ def snapshot_record(
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"cannot write the snapshot in {directory}: {exc.strerror or exc}") from None
+    _print_provider_problems(state, err)
     counts = Counter(r["status"] for r in state["scanner_runs"])
     err.print(
         f"recorded {len(manifest.responses)} responses for {manifest.trade_date.isoformat()} "
