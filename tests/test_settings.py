@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import make_scanner, returning
 from tradingagents.errors import ConfigError
 from tradingagents.redaction import known_secrets
 from tradingagents.settings import (
@@ -483,3 +484,23 @@ def test_a_misspelling_gets_the_closest_known_word_and_only_a_close_one(
 ) -> None:
     file = write(tmp_path / "c.toml", text)
     assert problems(file) == (str(file), [expected])
+
+
+def test_an_installed_plugin_scanner_table_at_the_top_level_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradingagents.discovery import registry
+    from tradingagents.errors import RegistryError
+
+    plugin = make_scanner("my_plugin", returning("F"))
+    failure = registry.LoadFailure("broken_plugin", RegistryError("failed to load"))
+    installed = registry.Registry((plugin,), (failure,))
+    monkeypatch.setattr(registry, "load_registry", lambda *_: installed)
+    for name in ("my_plugin", "broken_plugin"):
+        file = write(tmp_path / "c.toml", f"[scanners.{name}]\nthreshold = 2\n")
+        with pytest.raises(ConfigError) as raised:
+            read_config_file(file)
+        assert [str(p) for p in raised.value.problems] == [
+            f"scanners.{name}: a discovery table at the top level is not read; "
+            f"did you mean [discovery.scanners.{name}]?"
+        ]

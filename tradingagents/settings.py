@@ -286,11 +286,9 @@ def _layout_problems(data: Mapping[str, Any]) -> list[ConfigProblem]:
             rest.append(next(iter(inner)))
             inner = child
         meant = ".".join((places[target], *rest))
-        what = (
-            "a discovery table at the top level is not read"
-            if key == target
-            else ("unknown table, not read")
-        )
+        what = "unknown table, not read"
+        if key == target:
+            what = "a discovery table at the top level is not read"
         problems.append(ConfigProblem(".".join((key, *rest)), f"{what}; did you mean [{meant}]?"))
     return problems
 
@@ -330,11 +328,12 @@ def _holds_known_keys(place: str, table: Mapping[str, Any]) -> bool:
 
 
 def _scanner_names() -> set[str]:
-    """The names of the installed scanners."""
+    """The names of the installed scanners, those that failed to load included."""
     # Imported here: the graph builds on the providers, which read credentials from here.
     from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
 
-    return {cls.name for cls in load_registry().scanners}
+    registry = load_registry()
+    return {cls.name for cls in registry.scanners} | {f.name for f in registry.failures}
 
 
 def environment_config(
