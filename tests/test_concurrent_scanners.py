@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import logging
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+if __name__ == "__main__":  # python tests/test_concurrent_scanners.py: see the end of the file
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -164,7 +168,7 @@ def test_hung_scanner_never_delays_process_exit(tmp_path: Path) -> None:
                     time.sleep(60)
                     return []
 
-            config = {"discovery": {"scanner_execution": {"timeout_seconds": 1}}}
+            config = {"discovery": {"scanner_execution": {"timeout_seconds": 0.2}}}
             state = DiscoveryGraph(config, [Hung]).run("2026-11-27")
             print("status:", state["scanner_runs"][0]["status"])
             """
@@ -608,3 +612,28 @@ def test_default_executor_uses_daemon_threads() -> None:
 
     DiscoveryGraph(None, [make_scanner("where", where)]).run(DAY)
     assert seen["daemon"] is True
+
+
+@pytest.mark.slow
+def test_running_this_file_with_python_runs_its_tests() -> None:
+    fast = "test_limit_caps_a_scanners_candidates"
+    options = ["-k", fast, "-n", "0", "-v", "-p", "no:cacheprovider"]
+    done = subprocess.run(
+        [sys.executable, "tests/test_concurrent_scanners.py", *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"tests/test_concurrent_scanners.py::{fast} PASSED" in done.stdout
+    assert re.search(r"\b1 passed, \d+ deselected\b", done.stdout), done.stdout
+    assert "warning" not in done.stdout.lower()
+
+
+# python tests/test_concurrent_scanners.py [pytest options]: runs this file's tests. Its imports
+# above ran before pytest's, hence the warnings ignored: those modules hold no tests to rewrite.
+if __name__ == "__main__":
+    rewrite_warnings = "ignore::pytest.PytestAssertRewriteWarning"
+    raise SystemExit(pytest.main([__file__, "-W", rewrite_warnings, *sys.argv[1:]]))
