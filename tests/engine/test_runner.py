@@ -136,3 +136,58 @@ def test_skip_jobs_are_recorded_without_running() -> None:
 
 def test_no_jobs_returns_no_outcomes() -> None:
     assert run_scanners([], trade_date=DAY, policy=ExecutionPolicy()) == []
+
+
+def test_the_limit_merges_repeated_tickers_then_keeps_the_best_not_the_first() -> None:
+    # Like a screener: one row per list a ticker is on, 13 rows for 5 tickers.
+    lists = {
+        "AAA": [("low", 0.1)] * 3,
+        "BBB": [("medium", 0.2), ("low", 0.2)],
+        "CCC": [("low", 0.3)] * 4,
+        "DDD": [("high", 0.9), ("low", 0.9)],
+        "EEE": [("medium", 0.8), ("medium", 0.8)],
+    }
+    rows = [
+        {"ticker": t, "priority": p, "context": f"{t} on list {i}", "signal": s}
+        for t, entries in lists.items()
+        for i, (p, s) in enumerate(entries)
+    ]
+    assert len(rows) == 13
+    limited = ScanJob(make_scanner("screens", lambda ctx: rows)(), {"limit": 3}, 5.0)
+    (outcome,) = run_scanners([limited], trade_date=DAY, policy=ExecutionPolicy())
+    assert [(c.ticker, c.priority.value) for c in outcome.candidates] == [
+        ("BBB", "medium"),
+        ("DDD", "high"),
+        ("EEE", "medium"),
+    ]
+    assert outcome.candidates[1].context == "DDD on list 0 | DDD on list 1"
+    assert (outcome.record["candidates"], outcome.record["truncated"]) == (3, 2)
+
+
+def test_without_a_limit_repeated_tickers_are_still_merged() -> None:
+    rows = returning("F", "F", "T")
+    (outcome,) = run_scanners([job("dupes", rows)], trade_date=DAY, policy=ExecutionPolicy())
+    assert [c.ticker for c in outcome.candidates] == ["F", "T"]
+    assert (outcome.record["candidates"], outcome.record["truncated"]) == (2, 0)
+
+
+def test_a_plugin_score_off_the_scale_is_a_warning_and_a_bad_signal_a_rejection() -> None:
+    def scores(ctx: ScanContext) -> list[Any]:
+        return [
+            {"ticker": "F", "priority": "low", "context": "x", "score": 42},
+            {"ticker": "T", "priority": "low", "context": "x", "signal": 1.2},
+        ]
+
+    (outcome,) = run_scanners([job("plugin", scores)], trade_date=DAY, policy=ExecutionPolicy())
+    record = outcome.record
+    assert [c.ticker for c in outcome.candidates] == ["F"]
+    assert record["warnings"] == [
+        "1 candidate has a score off the signal scale [0, 1] "
+        "(F: score 42 outside [0, 1], clamped to 1)"
+    ]
+    assert record["rejected"] == [
+        {
+            "index": 1,
+            "reason": "<candidate>: Value error, signal must be a number in [0, 1], got 1.2",
+        }
+    ]
