@@ -316,3 +316,27 @@ def test_the_progress_table_keeps_one_line_per_scanner_at_80_columns() -> None:
     assert rows[0].split("│")[1].strip() == "volume_accumulation"
     assert [c.strip() for c in rows[0].split("│")[2:5]] == ["ok", "0.25s", "3"]
     assert [c.strip() for c in rows[1].split("│")[1:4]] == ["market_movers", "error", "1.50s"]
+
+
+def test_a_config_file_with_mistakes_at_two_levels_reports_both(tmp_path: Path) -> None:
+    config = tmp_path / "my.toml"
+    config.write_text(
+        "[discovery.scaner_execution]\ntimeout_seconds = 10\n"
+        "[discovery.scanners.rsi_oversold]\nmax_rsy = 15\n",
+        encoding="utf-8",
+    )
+    result = invoke("--config", str(config), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.split())
+    assert f"invalid configuration in {config}" in text
+    assert "discovery.scaner_execution: unknown key; did you mean 'scanner_execution'?" in text
+    assert "discovery.scanners.rsi_oversold.max_rsy: unknown key; did you mean 'max_rsi'?" in text
+    assert "Traceback" not in result.stderr and run_dirs(tmp_path) == []
+
+
+def test_a_discovery_table_in_the_wrong_place_names_the_right_one(tmp_path: Path) -> None:
+    config = tmp_path / "wrong.toml"
+    config.write_text("[scanner_execution]\nmax_workers = 4\n", encoding="utf-8")
+    result = invoke("--config", str(config), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "did you mean [discovery.scanner_execution]?" in " ".join(result.stderr.split())
