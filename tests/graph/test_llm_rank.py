@@ -48,14 +48,14 @@ def scored_scanner(*scores: tuple[str, float], context: str = "") -> Any:
 
     def scan(ctx: ScanContext) -> list[dict[str, Any]]:
         return [
-            {"ticker": t, "priority": "medium", "score": s, "context": context or f"{t} setup"}
+            {"ticker": t, "priority": "medium", "signal": s, "context": context or f"{t} setup"}
             for t, s in scores
         ]
 
     return make_scanner("scored", scan)
 
 
-SCANNERS = [scored_scanner(("AAA", 4.0), ("BBB", 3.0), ("CCC", 2.0), ("DDD", 1.0))]
+SCANNERS = [scored_scanner(("AAA", 0.4), ("BBB", 0.3), ("CCC", 0.2), ("DDD", 0.1))]
 DETERMINISTIC = ["AAA", "BBB", "CCC", "DDD"]
 
 
@@ -86,7 +86,7 @@ def test_a_valid_answer_reorders_and_annotates_the_candidates() -> None:
     assert ranked[0]["llm_score"] == 0.9
     assert ranked[0]["llm_confidence"] == 0.8
     assert ranked[0]["llm_reason"] == "looks good"
-    assert ranked[0]["score"] == 2.0  # the deterministic score is kept
+    assert ranked[0]["score"] == pytest.approx(0.12)  # the deterministic score: 0.6 x 0.2
     assert ranked[3]["llm_score"] is None
     assert ranked[3]["llm_reason"] is None
     assert state["llm_rank"] == {
@@ -181,7 +181,7 @@ def test_no_candidates_means_no_call() -> None:
 
 
 def test_the_prompt_is_bounded_and_only_the_top_candidates_are_sent() -> None:
-    many = [(f"T{chr(65 + i // 26)}{chr(65 + i % 26)}", 1000.0 - i) for i in range(200)]
+    many = [(f"T{chr(65 + i // 26)}{chr(65 + i % 26)}", (1000.0 - i) / 1000) for i in range(200)]
     scanners = [scored_scanner(*many, context="x" * 5000)]
     config = {
         "discovery": {

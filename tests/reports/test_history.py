@@ -95,7 +95,7 @@ def test_discover_records_and_scanners_list_shows_median_latency(tmp_path: Path)
     env = {"COLUMNS": "250"}
     before = runner.invoke(app, ["scanners", "list"], env=env)
     assert before.exit_code == 0
-    assert "median latency (last 20 runs)" in before.stdout
+    assert "median time" in before.stdout and "over the last 20 runs" in before.stdout
     for _ in range(2):
         result = runner.invoke(
             app, ["discover", "--json", "--only", "rsi_oversold", "--out", str(tmp_path)], env=env
