@@ -84,6 +84,7 @@ def test_an_interrupted_run_resumes_from_the_sqlite_checkpoint(tmp_path: Path) -
         "insiders": "ok",
     }
     assert "ranked_candidates" not in saved.values
+    assert saved.values["source"]["snapshot"] == "sample"  # provenance is checkpointed too
     assert calls == {"movers": 1, "insiders": 1}
 
     # A new connection to the same file (as a new process would open) resumes the thread.
@@ -95,6 +96,7 @@ def test_an_interrupted_run_resumes_from_the_sqlite_checkpoint(tmp_path: Path) -
     assert done.next == ()
     assert [c["ticker"] for c in final["ranked_candidates"]] == ["NVDA"]
     assert done.values["ranked_candidates"] == final["ranked_candidates"]
+    assert final["source"] == saved.values["source"]
     assert [r["ticker"] for r in done.values["filter_rejections"]] == ["PENNY"]
     dg.close()
 
