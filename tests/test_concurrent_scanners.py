@@ -564,7 +564,11 @@ def test_one_log_line_per_scanner_as_it_finishes(engine_logs) -> None:  # type: 
         make_scanner("slow_scanner", lambda ctx: time.sleep(2) or []),
         make_scanner("broken_scanner", lambda ctx: 1 / 0),
     ]
-    DiscoveryGraph(execution(timeout_seconds=0.3), scanners).run(DAY)
+    # Only the slow one has the short deadline: on a loaded machine (parallel tests) the others
+    # must not time out merely because their thread started late.
+    config = execution(timeout_seconds=10)
+    config["discovery"]["scanners"] = {"slow_scanner": {"timeout_seconds": 0.3}}
+    DiscoveryGraph(config, scanners).run(DAY)
     lines = [r.getMessage() for r in engine_logs.records if r.name == "tradingagents.engine"]
     assert "✓ market_movers: 2 candidates" in lines
     assert "⏱️ slow_scanner: timeout after 0.3s" in lines

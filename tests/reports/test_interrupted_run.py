@@ -3,6 +3,9 @@
 ``atomic_write_bytes`` writes ``.<name>.<32 hex>.tmp`` beside the target, fsyncs it and renames it
 over the target. A SIGKILL cannot be caught, so the temp file being written at that moment may stay
 behind (at most one per writing process); a target name only ever holds a complete file.
+
+The process killed is a fork of the test's own: a real process, killed for real, that need not
+start an interpreter and import the package first (seconds on a loaded machine).
 """
 
 from __future__ import annotations
@@ -11,45 +14,64 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
-import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tradingagents.reports.artifacts import ARTIFACT_NAMES
+from tradingagents import cli
+from tradingagents.reports.artifacts import ARTIFACT_NAMES, atomic_write_bytes, atomic_write_text
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+pytestmark = pytest.mark.skipif(
+    not hasattr(signal, "SIGKILL") or not hasattr(os, "fork"), reason="needs fork and SIGKILL"
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.[0-9a-f]{32}\.tmp$")
 
 
-def _start(args: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"},
-    )
+class Child:
+    """``work`` running in a forked process, its output discarded; it never returns to pytest."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self.status: int | None = None
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the child
+            code = 1
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+                os.environ["MPLBACKEND"] = "Agg"
+                work()
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                os._exit(code)
+
+    def poll(self) -> int | None:
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+        return self.status
+
+    def kill(self) -> None:
+        if self.poll() is None:  # never a pid already reaped (it could be reused)
+            os.kill(self.pid, signal.SIGKILL)
+            _, self.status = os.waitpid(self.pid, 0)
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
-def _wait_for(predicate_dir: Path, pattern: str, proc: subprocess.Popen[bytes]) -> list[Path]:
-    deadline = time.monotonic() + 12
+def _wait_for(predicate_dir: Path, pattern: str, child: Child) -> list[Path]:
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         found = sorted(predicate_dir.glob(pattern)) if predicate_dir.exists() else []
-        if found or proc.poll() is not None:
+        if found or child.poll() is not None:
             return found
         time.sleep(0.005)
     return []
@@ -82,12 +104,12 @@ def test_killing_the_cli_while_it_writes_the_run_files_leaves_no_partial_file(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "out"
-    proc = _start(["-m", "tradingagents", "--out", str(out)])
+    child = Child(lambda: cli.main(["--out", str(out)]))  # python -m tradingagents --out <out>
     try:
         # The run directory is created once discovery is done, just before its files are written.
-        runs = _wait_for(out / "discovery" / "2026-11-20", "run_*", proc)
+        runs = _wait_for(out / "discovery" / "2026-11-20", "run_*", child)
     finally:
-        _kill(proc)
+        child.kill()
     assert len(runs) == 1, "the run directory never appeared"
     temps = assert_no_partial_files(runs[0])
     assert {p.name for p in runs[0].iterdir()} - {p.name for p in temps} <= set(ARTIFACT_NAMES)
@@ -96,39 +118,29 @@ def test_killing_the_cli_while_it_writes_the_run_files_leaves_no_partial_file(
         assert target is not None and target["target"] in ARTIFACT_NAMES
 
 
-WRITER = textwrap.dedent(
-    """
-    import json, sys
-    from pathlib import Path
-    from tradingagents.reports.artifacts import atomic_write_bytes, atomic_write_text
-
-    directory = Path(sys.argv[1])
+def write_large_files_forever(directory: Path) -> None:
     rows = [{"ticker": f"T{i:06d}", "score": i / 7, "context": "x" * 200} for i in range(30000)]
-    png = b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00" * 6_000_000 + b"\\x00\\x00\\x00\\x00IEND\\xaeB`\\x82"
+    png = PNG_SIGNATURE + b"\x00" * 6_000_000 + PNG_IEND
     for n in range(10_000):
         atomic_write_text(directory / f"result_{n % 4}.json", json.dumps({"n": n, "rows": rows}))
         atomic_write_bytes(directory / f"timeline_{n % 4}.png", png)
-        atomic_write_text(directory / f"report_{n % 4}.md", "# run %d\\n" % n + "line\\n" * 200_000)
+        atomic_write_text(directory / f"report_{n % 4}.md", f"# run {n}\n" + "line\n" * 200_000)
         if n == 0:
             (directory / "ready").mkdir()
-    """
-)
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])
 def test_killing_a_process_writing_large_files_leaves_no_partial_file(
     tmp_path: Path, delay: float
 ) -> None:
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER)
     directory = tmp_path / "run"
     directory.mkdir()
-    proc = _start([str(script), str(directory)])
+    child = Child(lambda: write_large_files_forever(directory))
     try:
-        ready = _wait_for(directory, "ready", proc)
+        ready = _wait_for(directory, "ready", child)
         time.sleep(delay)  # rewriting existing files: each name is replaced, never truncated
     finally:
-        _kill(proc)
+        child.kill()
     assert ready, "the writer never finished its first round"
     (directory / "ready").rmdir()
     assert_no_partial_files(directory)

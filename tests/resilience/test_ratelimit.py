@@ -428,7 +428,10 @@ def test_provider_names_must_be_safe_for_a_table_name(clock: FakeClock) -> None:
 
 @pytest.mark.slow
 def test_load_16_threads_through_one_limiter_to_a_real_server() -> None:
-    """16 threads, 10 requests/s for 3 s, SystemClock, real HTTP on 127.0.0.1."""
+    """16 threads, 10 requests/s for 1.5 s, SystemClock, real HTTP on 127.0.0.1.
+
+    Requests are spaced 0.1 s apart, so 1.5 s slides the 1 s window over 15 of them.
+    """
     arrivals: list[float] = []
     lock = threading.Lock()
     counts = {"attempted": 0, "served": 0, "refused": 0}
@@ -448,7 +451,7 @@ def test_load_16_threads_through_one_limiter_to_a_real_server() -> None:
 
     def set_deadline() -> None:
         nonlocal deadline
-        deadline = time.monotonic() + 3.0
+        deadline = time.monotonic() + 1.5
 
     barrier = threading.Barrier(16, action=set_deadline)
 
@@ -496,4 +499,5 @@ def test_load_16_threads_through_one_limiter_to_a_real_server() -> None:
     assert busiest <= 10
     assert counts["served"] + counts["refused"] == counts["attempted"]
     assert counts["served"] == len(arrivals)
-    assert 25 <= counts["served"] <= 31
+    assert 12 <= counts["served"] <= 16
+    assert counts["refused"] > 0
