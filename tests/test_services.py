@@ -114,3 +114,23 @@ def test_other_failures_are_shared_with_the_waiters(tmp_path: Path) -> None:
         run.shared("k", ctx(), broken)
     owner.join(5)
     assert len(failures) == 1  # the owner sees its own error; the waiter a SharedLoadError
+
+
+def test_a_waiter_shows_the_shared_load_as_its_call_in_flight(tmp_path: Path) -> None:
+    """A scanner timed out while waiting on another's load says so, not 'no call in flight'."""
+    run = services(tmp_path)
+    release = threading.Event()
+    owner = threading.Thread(target=run.shared, args=("bars", ctx(), lambda c: release.wait(5)))
+    owner.start()
+    time.sleep(0.05)
+    waiter = ctx(5.0)
+    seen: list[list[str]] = []
+    done = threading.Thread(target=run.shared, args=("bars", waiter, lambda c: "never"))
+    done.start()
+    time.sleep(0.1)
+    seen.append([f"{c.tool} {c.detail}" for c in waiter.calls_in_flight()])
+    release.set()
+    done.join(5)
+    owner.join(5)
+    assert seen == [["shared load key=bars"]]
+    assert waiter.calls_in_flight() == []  # no longer waiting once the load is done

@@ -97,7 +97,10 @@ class RunServices:
                 finally:
                     once.done.set()
                 return once.value  # type: ignore[no-any-return]
-            if not once.done.wait(ctx.remaining()):
+            # Marked in flight so that a timeout says the scanner was waiting on the load.
+            with ctx.in_flight("shared load", {"key": key}):
+                finished = once.done.wait(ctx.remaining())
+            if not finished:
                 raise ScannerTimeout(f"deadline passed waiting for the shared load {key!r}")
             if once.error is None or not _owner_ran_out_of_time(once.error, None):
                 break
