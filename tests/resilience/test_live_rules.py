@@ -15,6 +15,7 @@ from tradingagents.errors import ProviderConnectionError, ProviderError, Provide
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.providers.http import Request, RequestsTransport
 from tradingagents.providers.hub import ProviderHub
+from tradingagents.resilience import breakers
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy
 from tradingagents.resilience.clock import FakeClock
 from tradingagents.settings import Credentials
@@ -31,7 +32,11 @@ def live(tmp_path: Path, **resilience: Any) -> dict[str, Any]:
     }
 
 
-def test_a_locked_breaker_store_never_loses_the_run(tmp_path: Path) -> None:
+def test_a_locked_breaker_store_never_loses_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each access waits out SQLite's busy timeout (1 s) before giving up: 0.1 s proves the same.
+    monkeypatch.setattr(breakers, "_BUSY_TIMEOUT_S", 0.1)
     board = BreakerBoard(tmp_path / "breakers.sqlite", BreakerPolicy())
     board.status("x")  # create the file
     blocker = sqlite3.connect(tmp_path / "breakers.sqlite", timeout=0.1)
