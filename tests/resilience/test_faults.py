@@ -438,7 +438,7 @@ def assert_cut_at_deadline(out: Any, timeout: float) -> None:
 
 
 def test_a_server_that_never_answers_ends_at_the_scanner_deadline() -> None:
-    timeout = 2.0
+    timeout = 1.0
     probe = NasdaqProbe()
     with raw_server("silent") as server:
         out = run(live_config(server.url, timeout=timeout), probe)
@@ -471,7 +471,7 @@ def test_connection_resets_are_retried_up_to_max_attempts() -> None:
 
 
 def test_a_dripping_body_is_cut_at_the_scanner_deadline() -> None:
-    timeout = 2.0
+    timeout = 1.0
     probe = NasdaqProbe()
     with raw_server("drip", body=BODY, drip_interval=1.0) as server:
         out = run(live_config(server.url, timeout=timeout), probe)
