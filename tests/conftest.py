@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -39,3 +40,33 @@ def private_state(
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setenv("TRADINGAGENTS_STATE_DIR", str(root / "state"))
     monkeypatch.setenv("TRADINGAGENTS_CACHE_DIR", str(root / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def private_logging() -> Iterator[None]:
+    """Logger levels a test sets (an in-process CLI run quietens the engine's) are undone.
+
+    Without this, what a test sees in the logs would depend on which tests ran before it in the
+    same process, and pytest-xdist gives each worker a different order from run to run.
+    """
+    loggers = logging.root.manager.loggerDict
+    saved = {
+        name: (logger.level, logger.propagate, logger.disabled)
+        for name, logger in loggers.items()
+        if isinstance(logger, logging.Logger)
+    }
+    root_level = logging.root.level
+    yield
+    for name, logger in list(loggers.items()):
+        if not isinstance(logger, logging.Logger):
+            continue
+        if name in saved:
+            level, logger.propagate, logger.disabled = saved[name]
+        elif name == "tradingagents" or name.startswith("tradingagents."):
+            level, logger.propagate, logger.disabled = logging.NOTSET, True, False
+        else:
+            continue  # a library's logger, first created (and configured) by an import
+        if logger.level != level:
+            logger.setLevel(level)  # setLevel, not the attribute: it clears the level caches
+    if logging.root.level != root_level:
+        logging.root.setLevel(root_level)
