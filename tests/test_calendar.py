@@ -62,8 +62,10 @@ def test_live_discover_moves_a_weekend_date_with_a_note(tmp_path: Path) -> None:
     # Every scanner skipped: nothing touches the network, the run itself ends with status 1.
     result = _discover(tmp_path, "--source", "live", "--date", "2026-11-28")
     assert "2026-11-28 is not a NYSE trading day (weekend); using 2026-11-27" in result.stderr
-    assert "discovery for 2026-11-27 from live APIs" in result.stderr
-    assert json.loads(result.stdout)["trade_date"] == "2026-11-27"
+    assert "scanners for 2026-11-27" in result.stderr
+    state = json.loads(result.stdout)
+    assert state["trade_date"] == "2026-11-27"
+    assert state["source"]["mode"] == "live"
 
 
 def test_live_discover_keeps_a_session_date_silently(tmp_path: Path) -> None:
@@ -72,7 +74,14 @@ def test_live_discover_keeps_a_session_date_silently(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["trade_date"] == "2026-11-25"
 
 
-def test_replay_discover_uses_the_date_as_is(tmp_path: Path) -> None:
+def test_replay_discover_runs_only_for_the_snapshots_date(tmp_path: Path) -> None:
+    # A replay is never moved to another session: its data is for one date only.
     result = _discover(tmp_path, "--date", "2026-11-28")
+    assert result.exit_code == 2
     assert "not a NYSE trading day" not in result.stderr
-    assert json.loads(result.stdout)["trade_date"] == "2026-11-28"
+    assert "holds 2026-11-20, not 2026-11-28; use --date 2026-11-20" in " ".join(
+        result.stderr.split()
+    )
+    assert json.loads(_discover(tmp_path, "--date", "2026-11-20").stdout)["trade_date"] == (
+        "2026-11-20"
+    )

@@ -317,14 +317,15 @@ def test_503_then_success(upstream: Upstream, headers: dict[str, str], backoff: 
 def test_a_retry_after_beyond_the_deadline_fails_at_once(upstream: Upstream) -> None:
     upstream.answer(Reply(429, b"come back later", {"Retry-After": "30"}))
     probe = NasdaqProbe()
-    out = run(live_config(upstream.url, timeout=2.0), probe)
+    out = run(live_config(upstream.url, timeout=5.0), probe)
 
     assert upstream.count == 1
     assert out.probe["status"] == "error"
     assert out.error["type"] == "ProviderRateLimited"
     [log] = out.logs
     assert (log["attempts"], log["waited_backoff_s"]) == (1, 0.0)
-    assert out.seconds < 1.0  # not a 30 s (nor a 2 s) wait
+    # Not a 30 s wait, nor one to the 5 s deadline; generous for a loaded machine.
+    assert out.seconds < 2.5
 
 
 @pytest.mark.parametrize("status", [401, 403])
