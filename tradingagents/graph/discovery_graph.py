@@ -11,20 +11,21 @@ from typing import Any, cast
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import Checkpointer
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import All, Checkpointer
 
 from tradingagents.closing import Closing
-from tradingagents.config import DiscoveryConfig, load_config
+from tradingagents.config import DiscoveryConfig, deep_merge, load_config
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instantiate, load_registry
 from tradingagents.discovery.scanner import Scanner, validate_params
-from tradingagents.engine.runner import ScanJob
+from tradingagents.engine.runner import ExecutionPolicy, ScanJob
 from tradingagents.errors import ConfigError, ConfigProblem
 from tradingagents.graph.llm_factory import chat_model_from_config
 from tradingagents.graph.llm_rank import LlmRankNode
-from tradingagents.graph.nodes import build_nodes, parse_trade_date
-from tradingagents.graph.state import DiscoveryState
+from tradingagents.graph.nodes import FilterNode, RankNode, build_nodes, parse_trade_date
+from tradingagents.graph.state import DiscoveryInput, DiscoveryOutput, DiscoveryState
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.replay.snapshot import RunSource, run_source
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
@@ -134,6 +135,52 @@ def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
     return BreakerBoard(default_db_path(config.resilience.state_dir), policy, clock=clock)
 
 
+#: The parts of the ``discovery`` table a run may change in ``configurable["discovery"]``; the
+#: others shape what the graph builds once (providers, breakers, cache, the LLM ranker).
+PER_RUN_KEYS = ("scanner_execution", "scanners", "pipelines", "filter", "rank")
+#: Where per-run settings live in a RunnableConfig, as ConfigError names it.
+PER_RUN_SOURCE = 'config["configurable"]["discovery"]'
+
+
+def run_overrides(config: RunnableConfig | None) -> Mapping[str, Any] | None:
+    """The partial ``discovery`` table in ``config["configurable"]["discovery"]``, if any."""
+    override = ((config or {}).get("configurable") or {}).get("discovery")
+    if override is None:
+        return None
+    if not isinstance(override, Mapping):
+        problem = ConfigProblem("discovery", f"expected a mapping, got {type(override).__name__}")
+        raise ConfigError([problem], source=PER_RUN_SOURCE)
+    return override
+
+
+def _node_names(value: All | Sequence[str] | None) -> All | list[str] | None:
+    """``compile``'s interrupt argument: ``"*"``, a list of node names, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return "*" if value == "*" else [value]
+    return list(value)
+
+
+class PerRunNode:
+    """A filter or rank node rebuilt from the run's config when the run overrides it."""
+
+    def __init__(
+        self,
+        default: Callable[[DiscoveryState], dict[str, Any]],
+        build: Callable[[DiscoveryConfig], Callable[[DiscoveryState], dict[str, Any]]],
+        run_config: Callable[[RunnableConfig | None], DiscoveryConfig | None],
+    ) -> None:
+        self.default = default
+        self.build = build
+        self.run_config = run_config
+
+    def __call__(self, state: DiscoveryState, config: RunnableConfig) -> dict[str, Any]:
+        settings = self.run_config(config)
+        node = self.default if settings is None else self.build(settings)
+        return node(state)
+
+
 class DiscoveryGraph(Closing):
     """The discovery stage as a compiled LangGraph ``StateGraph``.
 
@@ -151,7 +198,16 @@ class DiscoveryGraph(Closing):
     ``"not in --only"``) instead of the config key that disabled it.
     ``credentials`` (API keys) default to the environment's; see
     :func:`tradingagents.settings.load_settings` for config file and environment layering.
-    ``graph`` works on its own or as a subgraph of a bigger trading graph.
+    ``interrupt_before`` / ``interrupt_after`` (node names, or ``"*"``) are passed to
+    ``compile``: with a checkpointer, a run pauses there (a human review after ``rank``) and
+    ``graph.invoke(None, config)`` resumes it.
+
+    ``graph`` works on its own or as a node of a bigger trading graph: its input is
+    :class:`DiscoveryInput` (``trade_date``, candidates to merge with), its output
+    :class:`DiscoveryOutput` (what the run adds, without ``trade_date``), so a parent with the
+    same reducer keys gets this run's logs and scanner records exactly once. A run's
+    ``config["configurable"]["discovery"]`` (a partial ``discovery`` table: the keys in
+    :data:`PER_RUN_KEYS`) is merged over the graph's config for that run only.
     """
 
     def __init__(
@@ -169,8 +225,11 @@ class DiscoveryGraph(Closing):
         llm: BaseChatModel | None = None,
         credentials: Credentials | None = None,
         skip_reasons: Mapping[str, str] | None = None,
+        interrupt_before: All | Sequence[str] | None = None,
+        interrupt_after: All | Sequence[str] | None = None,
     ) -> None:
         self.config = load_config(config)
+        self.skip_reasons = dict(skip_reasons or {})
         if credentials is None:
             # An injected hub's credentials are the run's: the graph must not re-read the env.
             credentials = providers.credentials if providers is not None else None
@@ -211,20 +270,75 @@ class DiscoveryGraph(Closing):
         discover, filter_, rank = build_nodes(
             self.config, self.jobs, executor, services, self.breakers, source
         )
-        builder = StateGraph(DiscoveryState)
-        builder.add_node("discover", discover)
-        builder.add_node("filter", filter_)
-        builder.add_node("rank", rank)
-        builder.add_edge(START, "discover")
-        builder.add_edge("discover", "filter")
-        builder.add_edge("filter", "rank")
-        if llm is None:
-            builder.add_edge("rank", END)
-        else:
-            builder.add_node("llm_rank", LlmRankNode(self.config.llm_rank, llm))
-            builder.add_edge("rank", "llm_rank")
-            builder.add_edge("llm_rank", END)
-        self.graph = builder.compile(checkpointer=checkpointer, name="discovery")
+        discover.configure = self.jobs_for_run
+        nodes: dict[str, Any] = {
+            "discover": discover,
+            "filter": PerRunNode(filter_, lambda c: FilterNode(c.filter), self.config_for_run),
+            "rank": PerRunNode(rank, lambda c: RankNode(c.rank), self.config_for_run),
+        }
+        if llm is not None:
+            nodes["llm_rank"] = LlmRankNode(self.config.llm_rank, llm)
+
+        def compiled(io: bool) -> CompiledStateGraph[Any, Any, Any, Any]:
+            if io:
+                builder = StateGraph(
+                    DiscoveryState, input_schema=DiscoveryInput, output_schema=DiscoveryOutput
+                )
+            else:
+                builder = StateGraph(DiscoveryState)
+            previous = START
+            for name, node in nodes.items():
+                builder.add_node(name, node)
+                builder.add_edge(previous, name)
+                previous = name
+            builder.add_edge(previous, END)
+            return builder.compile(
+                checkpointer=checkpointer,
+                interrupt_before=_node_names(interrupt_before),
+                interrupt_after=_node_names(interrupt_after),
+                name="discovery",
+            )
+
+        self.graph = compiled(io=True)
+        # run() takes any seed state and returns the whole final state (trade_date included):
+        # the same nodes and checkpointer, without the subgraph's input/output filtering.
+        self._full_graph = compiled(io=False)
+
+    def config_for_run(self, config: RunnableConfig | None) -> DiscoveryConfig | None:
+        """The run's config: ``configurable["discovery"]`` merged over the graph's, else None.
+
+        Validated as the constructor's table is; a key outside :data:`PER_RUN_KEYS` set to a
+        value other than the graph's is a ConfigError too (it needs a new DiscoveryGraph).
+        """
+        override = run_overrides(config)
+        if not override:
+            return None
+        merged = deep_merge(self.config.model_dump(), override)
+        settings = load_config({"discovery": merged}, source=PER_RUN_SOURCE)
+        problems = [
+            ConfigProblem(
+                f"discovery.{key}",
+                "fixed when the graph is built, not per run (build a DiscoveryGraph with it)",
+            )
+            for key in type(settings).model_fields
+            if key not in PER_RUN_KEYS and getattr(settings, key) != getattr(self.config, key)
+        ]
+        if problems:
+            raise ConfigError(problems, source=PER_RUN_SOURCE)
+        return settings
+
+    def jobs_for_run(
+        self, config: RunnableConfig | None
+    ) -> tuple[list[ScanJob], ExecutionPolicy] | None:
+        """The run's scanner jobs and execution policy when it overrides the config, else None."""
+        settings = self.config_for_run(config)
+        if settings is None:
+            return None
+        try:
+            jobs = build_jobs(settings, self.scanners, self.skip_reasons)
+        except ConfigError as exc:
+            raise ConfigError(exc.problems, source=PER_RUN_SOURCE) from None
+        return jobs, ExecutionPolicy.from_config(settings.scanner_execution)
 
     def close(self) -> None:
         """Release the live-mode state files this graph opened (cache, breakers). Idempotent."""
@@ -254,8 +368,21 @@ class DiscoveryGraph(Closing):
 
         ``state`` seeds other keys (e.g. candidates from an earlier step, which are merged with,
         not replaced by, what the scanners find). ``config`` is LangGraph's runnable config
-        (``thread_id`` for a checkpointer, callbacks...).
+        (``thread_id`` for a checkpointer, callbacks, per-run ``configurable["discovery"]``...).
+        Unlike ``graph.invoke``, which returns what the run adds, this returns every key of the
+        final state, ``trade_date`` and ``source`` included.
         """
         day = self.resolve_date(trade_date)
         inputs = cast(DiscoveryState, {**(state or {}), "trade_date": day.isoformat()})
-        return dict(self.graph.invoke(inputs, config=config))
+        return dict(self._full_graph.invoke(inputs, config=config))
+
+
+def make_graph(config: RunnableConfig | None = None) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Graph factory for ``langgraph.json`` (``langgraph dev``, a LangGraph server).
+
+    ``config["configurable"]["discovery"]``, a partial ``discovery`` table, is merged over the
+    defaults (any key, as for the constructor); runs may still override :data:`PER_RUN_KEYS`.
+    The graph lives as long as the server; its providers are not closed before exit.
+    """
+    discovery = run_overrides(config) or {}
+    return DiscoveryGraph({"discovery": dict(discovery)}).graph

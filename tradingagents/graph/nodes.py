@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
@@ -48,6 +49,10 @@ def _stream_writer() -> EventSink | None:
     return writer
 
 
+#: The config of a node called outside a graph (no per-run settings).
+_NO_CONFIG = RunnableConfig()
+
+
 class DiscoverNode:
     """Runs every scanner through the engine and returns partial state updates.
 
@@ -72,18 +77,37 @@ class DiscoverNode:
         #: Called as each run starts: the state's ``source`` entry (where the data comes from).
         self.source = source
 
-    def __call__(self, state: DiscoveryState) -> dict[str, Any]:
+    #: Set by DiscoveryGraph: a run's jobs and policy from ``configurable["discovery"]`` (None
+    #: when the run does not override the graph's config); raises ConfigError.
+    configure: (
+        Callable[[RunnableConfig | None], tuple[Sequence[ScanJob], ExecutionPolicy] | None] | None
+    ) = None
+
+    def for_run(self, config: RunnableConfig | None) -> tuple[tuple[ScanJob, ...], ExecutionPolicy]:
+        """This run's jobs and execution policy: its per-run config's, else the graph's."""
+        found = self.configure(config) if self.configure is not None else None
+        if found is None:
+            return self.jobs, self.policy
+        return tuple(found[0]), found[1]
+
+    # Annotated exactly ``RunnableConfig``: LangGraph matches the annotation's text (under
+    # postponed annotations) and passes no config to a node whose annotation differs.
+    def __call__(
+        self, state: DiscoveryState, config: RunnableConfig = _NO_CONFIG
+    ) -> dict[str, Any]:
+        # First: a bad per-run config is a ConfigError before any scanner starts.
+        run_jobs, policy = self.for_run(config)
         trade_date = parse_trade_date(state.get("trade_date"))
         # Taken before the scanners run: a live run's recorded_at is when it started.
         source = dict(self.source()) if self.source is not None else None
         services = self.services(trade_date) if self.services is not None else None
         transitions_before = self._transitions()
         problems: list[str] = []
-        jobs = self._admit(self.jobs, problems)
+        jobs = self._admit(run_jobs, problems)
         outcomes = run_scanners(
             jobs,
             trade_date=trade_date,
-            policy=self.policy,
+            policy=policy,
             executor=self.executor,
             on_event=_stream_writer(),
             services=services,

@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
-import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
+
+# typing_extensions' TypedDict, as LangGraph's own states (MessagesState) use: mixing it with
+# typing.TypedDict in one class raises a metaclass conflict.
+from typing_extensions import TypedDict
 
 from tradingagents.discovery.merge import merge_candidates
 
+__all__ = [
+    "DiscoveryInput",
+    "DiscoveryOutput",
+    "DiscoveryState",
+    "add_entries",
+    "merge_candidates",
+]
 
-class DiscoveryState(TypedDict, total=False):
-    """State shared by the discovery nodes (and by a parent graph that embeds them).
 
-    ``candidates``, ``tool_logs`` and ``scanner_runs`` have reducers: a node returns only its
-    new entries, never a modified copy of what is there, so nothing is duplicated or lost.
+def add_entries(
+    left: list[dict[str, Any]] | None, right: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """Reducer for ``tool_logs`` and ``scanner_runs``: append ``right`` to ``left`` (new list)."""
+    return [*(left or []), *(right or [])]
+
+
+class DiscoveryInput(TypedDict, total=False):
+    """What a discovery run reads: its date, and candidates it merges its own with."""
+
+    #: ISO date (YYYY-MM-DD) the run is for.
+    trade_date: str
+    #: Candidates from an earlier step; the run's are merged into them, not substituted.
+    candidates: Annotated[list[dict[str, Any]], merge_candidates]
+
+
+class DiscoveryOutput(TypedDict, total=False):
+    """What a discovery run adds (not ``trade_date``, which is the caller's input).
+
+    As a subgraph's output, ``tool_logs`` and ``scanner_runs`` hold only this run's entries,
+    so a parent with the same reducer keys gets each exactly once.
     """
 
-    #: ISO date (YYYY-MM-DD) the run is for; input.
-    trade_date: str
     #: Merged candidates, one per ticker, in deterministic order.
     candidates: Annotated[list[dict[str, Any]], merge_candidates]
     #: One entry per ``ctx.log_tool_call``.
-    tool_logs: Annotated[list[dict[str, Any]], operator.add]
+    tool_logs: Annotated[list[dict[str, Any]], add_entries]
     #: One record per scanner and run, in registration order.
-    scanner_runs: Annotated[list[dict[str, Any]], operator.add]
+    scanner_runs: Annotated[list[dict[str, Any]], add_entries]
     #: Candidates that passed the filter node, and those it dropped with the reason.
     filtered_candidates: list[dict[str, Any]]
     filter_rejections: list[dict[str, Any]]
@@ -36,3 +61,13 @@ class DiscoveryState(TypedDict, total=False):
     #: directory; None when live), ``synthetic`` (generated, not market data) and
     #: ``recorded_at`` (ISO-8601: when the recording or the live run started, else None).
     source: dict[str, Any]
+
+
+class DiscoveryState(DiscoveryInput, DiscoveryOutput, total=False):
+    """State shared by the discovery nodes (and by a parent graph that embeds them).
+
+    ``candidates``, ``tool_logs`` and ``scanner_runs`` have reducers (exported here, so a parent
+    can declare the same keys): a node returns only its new entries, never a modified copy of
+    what is there, so nothing is duplicated or lost. Composable with any
+    ``typing_extensions.TypedDict`` state: ``class S(MessagesState, DiscoveryState)``.
+    """
