@@ -274,10 +274,7 @@ def parse_chart(payload: Payload) -> PriceHistory:
 
     # A range without trading days comes back without "timestamp" and with empty quote arrays.
     times = [] if result.get("timestamp") is None else _list(result, "timestamp", path)
-    dates = [
-        _local_date(_integer(t, f"{path}.timestamp.{i}"), tz, f"{path}.timestamp.{i}")
-        for i, t in enumerate(times)
-    ]
+    dates = [_timestamp_date(t, tz, path, i) for i, t in enumerate(times)]
 
     indicators = _mapping(result, "indicators", path)
     indicators_path = f"{path}.indicators"
@@ -353,13 +350,33 @@ def _local_date(epoch: int | None, tz: datetime.tzinfo, field: str) -> datetime.
         raise _fail(f"timestamp {epoch} out of range", field) from None
 
 
+def _timestamp_date(value: Any, tz: datetime.tzinfo, path: str, index: int) -> datetime.date:
+    # A chart holds thousands of timestamps: the common case skips building the field name,
+    # which only an error needs.
+    if type(value) is int:
+        try:
+            return datetime.datetime.fromtimestamp(value, tz).date()
+        except (OverflowError, OSError, ValueError):
+            pass
+    field = f"{path}.timestamp.{index}"
+    return _local_date(_integer(value, field), tz, field)
+
+
 def _column(quote: Mapping[str, Any], key: str, path: str, length: int) -> np.ndarray[Any, Any]:
     values = [] if length == 0 and quote.get(key) is None else _list(quote, key, path)
     field = f"{path}.{key}"
     if len(values) != length:
         raise _fail(f"{len(values)} values for {length} timestamps", field)
-    numbers = [_number(value, f"{field}.{i}") for i, value in enumerate(values)]
-    return np.array([math.nan if n is None else n for n in numbers], dtype="float64")
+    column = np.empty(length, dtype="float64")
+    for i, value in enumerate(values):
+        # Fast path for plain finite JSON numbers (bool is not one: type() is exact); anything
+        # else goes through _number, which names the field in its error.
+        if (type(value) is float or type(value) is int) and math.isfinite(value):
+            column[i] = value
+        else:
+            number = _number(value, f"{field}.{i}")
+            column[i] = math.nan if number is None else number
+    return column
 
 
 def _event_date(
