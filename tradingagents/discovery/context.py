@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tradingagents.discovery.tracing import ScannerTrace
 from tradingagents.errors import ScannerTimeout
 from tradingagents.redaction import known_secrets, redact
 
@@ -111,6 +112,7 @@ class ScanContext:
         "_logs",
         "_scanner",
         "_secrets",
+        "_trace",
         "_trade_date",
         "_warnings",
         "breaker_state",
@@ -129,6 +131,7 @@ class ScanContext:
         cancelled: threading.Event | None = None,
         secrets: frozenset[str] = frozenset(),
         services: Any = None,
+        trace: ScannerTrace | None = None,
     ) -> None:
         self._scanner = scanner
         self._trade_date = trade_date
@@ -142,6 +145,8 @@ class ScanContext:
         self._call_ids = count()
         self._lock = threading.Lock()
         self._closed = False
+        # The engine's optional tracing hook (LangChain callbacks); None costs one check.
+        self._trace = trace
         #: Set when the deadline passes or the run is cancelled; long loops should check it.
         self.cancelled = cancelled if cancelled is not None else threading.Event()
         self.logger = logging.getLogger(f"tradingagents.scanners.{scanner}")
@@ -199,6 +204,17 @@ class ScanContext:
         Parameters, output and error are redacted (API keys, tokens) and the output is
         summarised. Calls made after the scanner's deadline are dropped with its late result.
         """
+        self._append(self._entry(tool, parameters, output, error, duration_s, details), None)
+
+    def _entry(
+        self,
+        tool: str,
+        parameters: Mapping[str, Any] | None,
+        output: Any,
+        error: BaseException | str | None,
+        duration_s: float | None,
+        details: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
         if isinstance(error, BaseException):
             error_text: str | None = f"{type(error).__name__}: {error}"
         else:
@@ -214,11 +230,18 @@ class ScanContext:
         if details:
             # attempts, seconds waited for rate limits and backoff, cache use, breaker state
             entry.update(redact(dict(details), self._known()))
+        return entry
+
+    def _append(self, entry: dict[str, Any], handle: object | None) -> None:
         with self._lock:
             if self._closed:
-                self.logger.debug("dropped tool call %r logged after the deadline", tool)
+                self.logger.debug("dropped tool call %r logged after the deadline", entry["tool"])
                 return
             self._logs.append(entry)
+        # Outside the lock: a callback handler may be slow. Traced only when kept, so a trace
+        # holds exactly the tool logs (a call still open at close is closed by the trace).
+        if self._trace is not None:
+            self._trace.tool_end(handle, entry)
 
     @contextmanager
     def tool_call(
@@ -229,16 +252,20 @@ class ScanContext:
         While the block runs the call is in flight: a timeout names it (see :meth:`in_flight`).
         """
         call = ToolCall()
+        handle = None
+        if self._trace is not None:
+            # Opened now so that a trace shows the call while it runs, not only once logged.
+            handle = self._trace.tool_start(tool, redact(dict(parameters or {}), self._known()))
         start = time.monotonic()
         try:
             with self.in_flight(tool, parameters):
                 yield call
         except BaseException as exc:
-            self.log_tool_call(
-                tool, parameters, call.output, exc, duration_s=time.monotonic() - start
-            )
+            duration = time.monotonic() - start
+            self._append(self._entry(tool, parameters, call.output, exc, duration, None), handle)
             raise
-        self.log_tool_call(tool, parameters, call.output, duration_s=time.monotonic() - start)
+        duration = time.monotonic() - start
+        self._append(self._entry(tool, parameters, call.output, None, duration, None), handle)
 
     @contextmanager
     def in_flight(self, tool: str, parameters: Mapping[str, Any] | None = None) -> Iterator[None]:

@@ -27,6 +27,7 @@ from tradingagents.discovery.scoring import (
     merge_repeated,
     signal_problems,
 )
+from tradingagents.discovery.tracing import RunTracer, ScannerTrace
 from tradingagents.engine.pool import DaemonThreadPool
 from tradingagents.engine.records import (
     ErrorInfo,
@@ -42,7 +43,7 @@ from tradingagents.errors import (
     ScannerTimeout,
     StepDeadlineExceeded,
 )
-from tradingagents.redaction import known_secrets, redact_text
+from tradingagents.redaction import known_secrets, redact, redact_text
 
 logger = logging.getLogger("tradingagents.engine")
 
@@ -117,6 +118,7 @@ class _Slot:
         "reported",
         "started",
         "state",
+        "trace",
     )
 
     def __init__(self, index: int, job: ScanJob) -> None:
@@ -129,6 +131,7 @@ class _Slot:
         self.deadline: float | None = None
         self.outcome: ScannerOutcome | None = None
         self.reported = 0  # 0: nothing told, 1: start told, 2: end told
+        self.trace: ScannerTrace | None = None
 
 
 def run_scanners(
@@ -140,6 +143,7 @@ def run_scanners(
     on_event: EventSink | None = None,
     secrets: frozenset[str] | None = None,
     services: Any = None,
+    tracer: RunTracer | None = None,
 ) -> list[ScannerOutcome]:
     """Run every job and return one outcome per job, in the order of ``jobs``.
 
@@ -150,8 +154,10 @@ def run_scanners(
     returns later is discarded. The call returns when every job has an outcome; it never waits
     for a hung scanner. ``executor`` may be any in-process ``concurrent.futures.Executor``;
     by default a :class:`DaemonThreadPool` is used, so hung threads never block exit.
+    ``tracer`` (optional) is told of every scanner's run and tool calls, e.g. LangChain
+    callbacks (:mod:`tradingagents.graph.tracing`).
     """
-    return _Run(jobs, trade_date, policy, executor, on_event, secrets, services).run()
+    return _Run(jobs, trade_date, policy, executor, on_event, secrets, services, tracer).run()
 
 
 class _Run:
@@ -164,6 +170,7 @@ class _Run:
         on_event: EventSink | None,
         secrets: frozenset[str] | None,
         services: Any,
+        tracer: RunTracer | None = None,
     ) -> None:
         self.trade_date = trade_date
         self.services = services
@@ -174,6 +181,9 @@ class _Run:
         self.executor: Executor = executor if executor is not None else DaemonThreadPool()
         self.cond = threading.Condition(threading.Lock())
         self.slots = [_Slot(i, job) for i, job in enumerate(jobs)]
+        if tracer is not None:
+            for slot in self.slots:
+                slot.trace = tracer.scanner(slot.job.name, slot.job.scanner.pipeline)
         # Slots that started or finished since the last report (so reporting is O(changes)).
         self.changed: list[_Slot] = []
         self.start = time.monotonic()
@@ -205,6 +215,16 @@ class _Run:
     # -- monitor (the caller's thread) -----------------------------------------------------
 
     def run(self) -> list[ScannerOutcome]:
+        # The line users of the seed project look for in their logs.
+        count = len(self.pending)
+        if self.policy.concurrent:
+            logger.info(
+                "Running %d scanners concurrently (max %d workers)...",
+                count,
+                self.policy.max_workers,
+            )
+        else:
+            logger.info("Running %d scanners sequentially...", count)
         self._emit({"event": "discovery_started", "scanners": [s.job.name for s in self.slots]})
         try:
             while True:
@@ -226,6 +246,9 @@ class _Run:
                 self.pending.clear()
                 for slot in self.slots:
                     slot.cancel.set()
+            for slot in self.slots:
+                if slot.trace is not None:  # closing a closed trace is a no-op
+                    _traced(slot.trace.fail, "cancelled: the discovery run was interrupted", {})
             raise
         finally:
             if self.own_pool:
@@ -378,11 +401,14 @@ class _Run:
                 cancelled=slot.cancel,
                 secrets=self.secrets,
                 services=self.services,
+                trace=slot.trace,
             )
             ctx.breaker_state = slot.job.breaker_state
             slot.state = _State.RUNNING
             slot.reported = 1  # announced below, from this thread, before scan() can emit
             self.cond.notify_all()
+        if slot.trace is not None:
+            _traced(slot.trace.start, self._trace_inputs(slot))
         self._emit(
             {
                 "event": "scanner_started",
@@ -406,6 +432,15 @@ class _Run:
                 self._finish(slot, outcome)
                 return
         logger.debug("discarded the late result of %s (%.3fs)", slot.job.name, duration)
+
+    def _trace_inputs(self, slot: _Slot) -> dict[str, Any]:
+        return {
+            "scanner": slot.job.name,
+            "pipeline": slot.job.scanner.pipeline,
+            "trade_date": self.trade_date.isoformat(),
+            "timeout_s": slot.job.timeout_s,
+            "settings": redact(dict(slot.job.settings), self.known()),
+        }
 
     def _complete(
         self, slot: _Slot, raw: Any, error: BaseException | None, duration: float
@@ -488,10 +523,12 @@ class _Run:
                 if s.reported < 2:
                     snapshot.append((s, s.reported, s.state, s.outcome))
                     s.reported = 2 if s.state is _State.DONE else 1
-        for _slot, _told, state, outcome in snapshot:
+        for slot, _told, state, outcome in snapshot:
             if state is _State.DONE and outcome is not None:
                 record = outcome.record
                 log_finished(record)
+                if slot.trace is not None:
+                    _traced(_close_trace, slot.trace, record)
                 self._emit(
                     {
                         "event": "scanner_finished",
@@ -511,6 +548,28 @@ class _Run:
             self.on_event(event)
         except Exception:  # progress reporting must never break the run
             logger.warning("progress event sink failed", exc_info=True)
+
+
+def _traced(call: Callable[..., None], *args: Any) -> None:
+    try:
+        call(*args)
+    except Exception:  # like progress events, tracing must never break the run
+        logger.warning("scanner tracer failed", exc_info=True)
+
+
+def _close_trace(trace: ScannerTrace, record: Mapping[str, Any]) -> None:
+    """End a scanner's traced run from its record (already redacted): errors and timeouts
+    as failures, skipped and circuit-open scanners as ended runs with their reason."""
+    outputs = {
+        key: record.get(key)
+        for key in ("status", "candidates", "duration_s", "reason", "warnings", "error")
+    }
+    error = record["error"]
+    if record["status"] in ("error", "timeout"):
+        detail = f"{error['type']}: {error['message']}" if error else "no detail"
+        trace.fail(f"{record['status']}: {detail}", outputs)
+    else:
+        trace.end(outputs)
 
 
 def describe(record: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.runner import EventSink, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
+from tradingagents.graph.tracing import callback_tracer
 from tradingagents.resilience.breakers import BreakerBoard, BreakerStoreError
 from tradingagents.services import RunServices
 
@@ -111,6 +112,7 @@ class DiscoverNode:
             executor=self.executor,
             on_event=_stream_writer(),
             services=services,
+            tracer=callback_tracer(config),
         )
         self._record(outcomes, problems)
         summary: dict[str, Any] = {
