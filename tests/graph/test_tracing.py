@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -104,11 +105,16 @@ class Recorder(BaseCallbackHandler):
         return [e for e in self.starts("tool") if e["parent"] == run_id]
 
 
-def test_a_sample_run_is_one_tree_down_to_every_tool_call() -> None:
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_a_sample_run_is_one_tree_down_to_every_tool_call(mode: str) -> None:
     recorder = Recorder()
-    state = DiscoveryGraph().graph.invoke(
-        {"trade_date": "2026-11-20"}, config={"callbacks": [recorder]}
-    )
+    graph = DiscoveryGraph().graph
+    inputs: Any = {"trade_date": "2026-11-20"}
+    config: Any = {"callbacks": [recorder]}
+    if mode == "ainvoke":
+        state = asyncio.run(graph.ainvoke(inputs, config=config))
+    else:
+        state = graph.invoke(inputs, config=config)
     scanners = recorder.scanner_runs()
     assert sorted(scanners) == BUILTINS
     logs = Counter(entry["scanner"] for entry in state["tool_logs"])

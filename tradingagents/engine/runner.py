@@ -558,18 +558,19 @@ def _traced(call: Callable[..., None], *args: Any) -> None:
 
 
 def _close_trace(trace: ScannerTrace, record: Mapping[str, Any]) -> None:
-    """End a scanner's traced run from its record (already redacted): errors and timeouts
-    as failures, skipped and circuit-open scanners as ended runs with their reason."""
+    """End a scanner's traced run from its record (already redacted): ``ok``, ``skipped`` and
+    ``circuit_open`` as ended runs (with the reason), any other status as a failure."""
     outputs = {
         key: record.get(key)
         for key in ("status", "candidates", "duration_s", "reason", "warnings", "error")
     }
-    error = record["error"]
-    if record["status"] in ("error", "timeout"):
-        detail = f"{error['type']}: {error['message']}" if error else "no detail"
-        trace.fail(f"{record['status']}: {detail}", outputs)
-    else:
+    if record["status"] in ("ok", "skipped", "circuit_open"):
         trace.end(outputs)
+        return
+    # Errors, timeouts and any status added later (a cancelled run) are failures.
+    error = record["error"]
+    detail = f"{error['type']}: {error['message']}" if error else "no detail"
+    trace.fail(f"{record['status']}: {detail}", outputs)
 
 
 def describe(record: Mapping[str, Any]) -> str:
