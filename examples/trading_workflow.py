@@ -33,6 +33,7 @@ from langgraph.types import Checkpointer, Send
 from typing_extensions import TypedDict
 
 from tradingagents import DiscoveryGraph, DiscoveryState
+from tradingagents.reports.explain import describe_source
 
 #: The date of the bundled offline sample snapshot (the default config replays it).
 SAMPLE_DATE = "2026-11-20"
@@ -197,6 +198,8 @@ def make_decide(model: BaseChatModel | None) -> Any:
                 ]
             )
             text = text_of(reply)
+        # A decision read on its own must say when its data is synthetic (the bundled sample).
+        text = f"{describe_source(state.get('source'))}\n{text}"
         decision = {
             "trade_date": state["trade_date"],
             "picks": by_stance["buy"],

@@ -23,6 +23,11 @@ from tests.helpers import BUILTINS, make_scanner
 from tradingagents import DiscoveryGraph, Scanner
 from tradingagents.discovery.registry import load_registry
 
+# The first line of every decision on the bundled sample: its candidates are not market data.
+SYNTHETIC = (
+    "Data: replay of the bundled sample snapshot (synthetic data, generated) — not market data."
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "trading_workflow.py"
 
@@ -71,7 +76,9 @@ def test_invoke_analyses_each_top_candidate_once(
     assert [d["source"] for d in first["drivers"]] == [
         s["source"] for s in leader["score_breakdown"]["sources"]
     ]
-    assert final["decision"]["text"].startswith(f"Decision for {SAMPLE_DATE}: analysed the top 4")
+    data, decision = final["decision"]["text"].split("\n", 1)
+    assert data == SYNTHETIC
+    assert decision.startswith(f"Decision for {SAMPLE_DATE}: analysed the top 4")
 
 
 def test_stream_shows_discovery_progress_from_the_subgraph(
@@ -182,7 +189,9 @@ def test_a_chat_model_writes_the_notes_and_the_final_message(
     check_final(final, sample_run, 2)
     assert {a["summary"] for a in final["analyses"]} == {f"echo|Trade date {SAMPLE_DATE}."}
     assert {a["analyst"] for a in final["analyses"]} == {"EchoModel"}
-    assert final["decision"]["text"].startswith("echo|[")  # the analyses, as JSON
+    data, decision = final["decision"]["text"].split("\n", 1)
+    assert data == SYNTHETIC
+    assert decision.startswith("echo|[")  # the analyses, as JSON
 
 
 def test_mermaid_drawing_of_the_parent_graph(
@@ -203,7 +212,8 @@ def test_the_example_runs_as_a_script_from_the_repository_root() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    data, *lines = done.stdout.splitlines()
+    assert data == SYNTHETIC
     assert lines[0] == f"Decision for {SAMPLE_DATE}: analysed the top 3 of 23 ranked candidates."
     assert [line.split(" ")[2].rstrip(":") for line in lines[1:4]] == ["BJ", "DVN", "WBA"]
     assert lines[-1].startswith(("Buy: ", "No buy today."))
