@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import difflib
 import json
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 from rich.console import Console
@@ -30,6 +32,7 @@ from tradingagents import __version__
 # imported inside the command that needs it, so `--help` and typos answer at once.
 if TYPE_CHECKING:
     from tradingagents.discovery.scanner import Scanner
+    from tradingagents.engine.runner import CancelToken
     from tradingagents.graph.discovery_graph import DiscoveryGraph
     from tradingagents.settings import Settings
 
@@ -102,7 +105,19 @@ def _root(
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script and ``python -m tradingagents``."""
-    app(args=list(argv) if argv is not None else None, prog_name="tradingagents")
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="tradingagents")
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:
+            # Ctrl-C: everything is written and closed (_interrupted), so skip the interpreter's
+            # teardown, which takes over a second with pandas and matplotlib loaded; abandoned
+            # requests only hold daemon threads. The user gets the prompt back at once.
+            logging.shutdown()
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(EXIT_INTERRUPTED)
+        raise
 
 
 # Options several commands share.
@@ -117,6 +132,7 @@ _SKIP_OPTION = typer.Option(help="Leave these scanners out (comma-separated).")
 # Exit codes: 0 done (even if some scanners failed); 1 no scanner ran ok, or the run files could
 # not be written; 2 bad usage or configuration, found before any scanner runs (like click's own).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 _STATUS_STYLE = {
     "queued": "dim",
@@ -424,11 +440,15 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _stream(graph: DiscoveryGraph, day: date, progress: Progress) -> Iterator[tuple[str, Any]]:
+def _stream(
+    graph: DiscoveryGraph, day: date, progress: Progress, cancel: CancelToken | None = None
+) -> Iterator[tuple[str, Any]]:
+    from tradingagents.graph.nodes import CANCEL_KEY  # noqa: PLC0415
     from tradingagents.graph.state import DiscoveryState  # noqa: PLC0415
 
     inputs = cast(DiscoveryState, {"trade_date": day.isoformat()})
-    for item in graph.graph.stream(inputs, stream_mode=["custom", "values"]):
+    config: Any = {"configurable": {CANCEL_KEY: cancel}} if cancel is not None else None
+    for item in graph.graph.stream(inputs, config=config, stream_mode=["custom", "values"]):
         mode, chunk = cast(tuple[str, Any], item)
         if mode == "custom" and isinstance(chunk, Mapping):
             progress.handle(chunk)
@@ -525,7 +545,8 @@ def discover(
     settings = _settings(config_file, overrides)
     prepare_out(out)
     _configure_logging()
-    from tradingagents.errors import TradingAgentsError  # noqa: PLC0415
+    from tradingagents.engine.runner import CancelToken  # noqa: PLC0415
+    from tradingagents.errors import DiscoveryCancelled, TradingAgentsError  # noqa: PLC0415
     from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
 
     err = _stderr()
@@ -545,7 +566,11 @@ def discover(
         progress = Progress(
             [job.name for job in graph.jobs], f"scanners for {day.isoformat()}", err.width
         )
-        state = _run_with_progress(graph, day, progress, err)
+        cancel = CancelToken()
+        try:
+            state = _run_with_progress(graph, day, progress, err, cancel)
+        except (KeyboardInterrupt, DiscoveryCancelled):
+            _interrupted(cancel, day, settings, err)
     _print_provider_problems(state, err)
     _record_history(state, settings, err)
     written, write_error = _write_run_files(state, out, started, err)
@@ -563,27 +588,63 @@ def discover(
 
 
 def _run_with_progress(
-    graph: DiscoveryGraph, day: date, progress: Progress, err: Console
+    graph: DiscoveryGraph,
+    day: date,
+    progress: Progress,
+    err: Console,
+    cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
     from rich.live import Live  # noqa: PLC0415
 
-    from tradingagents.errors import TradingAgentsError  # noqa: PLC0415
+    from tradingagents.errors import DiscoveryCancelled, TradingAgentsError  # noqa: PLC0415
 
+    previous: Any = None
+    if cancel is not None and threading.current_thread() is threading.main_thread():
+        # Ctrl-C first cancels the run (the engine may be in a LangGraph worker thread, which
+        # a KeyboardInterrupt never reaches), then interrupts this thread as usual.
+        def on_sigint(signum: int, frame: Any) -> None:
+            cancel.cancel()
+            signal.default_int_handler(signum, frame)
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
     state: dict[str, Any] | None = None
+    shown = False
     try:
         with Live(
             get_renderable=progress.render, console=err, refresh_per_second=8, transient=False
         ):
-            for mode, chunk in _stream(graph, day, progress):
+            shown = True
+            for mode, chunk in _stream(graph, day, progress, cancel):
                 if mode == "values" and isinstance(chunk, Mapping):
                     state = dict(chunk)
         if not err.is_terminal:
             # Off a terminal Live prints its last frame without ending the line.
             err.print()
+    except (KeyboardInterrupt, DiscoveryCancelled):
+        if shown and not err.is_terminal:
+            err.print()  # end Live's last frame before the "interrupted" line
+        raise
     except TradingAgentsError as exc:
         raise _fail(str(exc)) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     assert state is not None  # the values stream always ends with the final state
     return state
+
+
+def _interrupted(cancel: CancelToken, day: date, settings: Settings, err: Console) -> NoReturn:
+    """Ctrl-C during discover: record the partial run in the history (unfinished scanners as
+    ``cancelled``, nothing charged to the breakers), write no run files, exit 130."""
+    runs = cancel.scanner_runs or []
+    if runs:
+        _record_history({"trade_date": day.isoformat(), "scanner_runs": runs}, settings, err)
+    count = sum(1 for run in runs if run.get("status") == "cancelled")
+    err.print(f"interrupted: {count} scanner{'' if count == 1 else 's'} cancelled")
+    raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _print_provider_problems(state: Mapping[str, Any], err: Console) -> None:

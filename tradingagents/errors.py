@@ -76,6 +76,18 @@ class ScannerTimeout(ScannerError):
     """The scanner did not finish before its deadline; its late result is discarded."""
 
 
+class DiscoveryCancelled(TradingAgentsError):
+    """The discovery run was cancelled (a :class:`~tradingagents.engine.CancelToken` was set).
+
+    ``scanner_runs`` holds one record per scanner as the run stopped: those that had not
+    finished have status ``cancelled``. Nothing of the run is charged to the breakers.
+    """
+
+    def __init__(self, message: str, scanner_runs: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.scanner_runs = list(scanner_runs)
+
+
 class StepDeadlineExceeded(ScannerTimeout):
     """The whole discovery step's deadline passed before the scanner could start."""
 
@@ -95,6 +107,10 @@ class ProviderError(TradingAgentsError):
     """
 
     retryable: bool = False
+
+
+class ProviderCancelled(ProviderError):
+    """The scanner's run was cancelled: no request (nor retry) is sent after that."""
 
 
 class ProviderTimeout(ProviderError):

@@ -8,10 +8,17 @@ from tradingagents.engine.records import (
     ScannerStatus,
     without_timings,
 )
-from tradingagents.engine.runner import ExecutionPolicy, ScanJob, describe, run_scanners
+from tradingagents.engine.runner import (
+    CancelToken,
+    ExecutionPolicy,
+    ScanJob,
+    describe,
+    run_scanners,
+)
 
 __all__ = [
     "STATUSES",
+    "CancelToken",
     "DaemonThreadPool",
     "ExecutionPolicy",
     "ScanJob",

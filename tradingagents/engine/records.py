@@ -7,8 +7,16 @@ from typing import Any, Literal, TypedDict
 
 from tradingagents.discovery.candidate import Candidate
 
-ScannerStatus = Literal["ok", "error", "timeout", "skipped", "circuit_open"]
-STATUSES: tuple[ScannerStatus, ...] = ("ok", "error", "timeout", "skipped", "circuit_open")
+# "cancelled": the run was cancelled (Ctrl-C, asyncio cancellation) before the scanner finished.
+ScannerStatus = Literal["ok", "error", "timeout", "skipped", "circuit_open", "cancelled"]
+STATUSES: tuple[ScannerStatus, ...] = (
+    "ok",
+    "error",
+    "timeout",
+    "skipped",
+    "circuit_open",
+    "cancelled",
+)
 
 
 class ErrorInfo(TypedDict):
@@ -29,7 +37,7 @@ class ScannerRun(TypedDict):
     status: ScannerStatus
     candidates: int  # how many candidates were accepted
     duration_s: float | None  # None when the scanner never started
-    error: ErrorInfo | None  # for error and timeout
+    error: ErrorInfo | None  # for error, timeout and cancelled
     reason: str | None  # for skipped and circuit_open
     rejected: list[Rejection]  # invalid candidates that were dropped, with why
     truncated: int  # valid candidates cut by the scanner's ``limit``

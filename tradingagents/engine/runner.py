@@ -33,11 +33,13 @@ from tradingagents.engine.records import (
     ErrorInfo,
     Rejection,
     ScannerOutcome,
+    ScannerRun,
     ScannerStatus,
     make_record,
 )
 from tradingagents.errors import (
     CandidateError,
+    DiscoveryCancelled,
     InvalidScannerOutput,
     ScannerSkipped,
     ScannerTimeout,
@@ -53,6 +55,35 @@ EventSink = Callable[[Event], None]
 # Slack added to the implied step deadline (no global timeout set) so that it only ever
 # catches a starved executor, never a scanner that is within its own budget.
 _IMPLIED_GRACE_S = 1.0
+# The longest the monitor waits without looking up, so that a cancellation stops the run at
+# once. A CancelToken is polled rather than notified (cancel() may run in a signal handler,
+# which must not take a lock the interrupted thread holds), and a KeyboardInterrupt is raised
+# only between bytecodes: a lock wait in C does not return for it when the SIGINT landed on
+# another thread, or came from _thread.interrupt_main().
+_POLL_S = 0.02
+
+
+class CancelToken:
+    """Cancels a discovery run from any thread: a signal handler, an event loop, a UI.
+
+    Pass it to :func:`run_scanners` (or in ``config["configurable"]["discovery_cancel"]`` to a
+    graph run). Within a few tens of milliseconds of :meth:`cancel`, every running scanner's
+    ``ctx.cancelled`` is set, no queued scanner starts, and the engine raises
+    :class:`~tradingagents.errors.DiscoveryCancelled`. Whether the run stopped on this token or
+    on a ``KeyboardInterrupt``, ``scanner_runs`` then holds its records (status ``cancelled``
+    for the scanners that had not finished); None until the engine stopped on a cancellation.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.scanner_runs: list[ScannerRun] | None = None
+
+    def cancel(self) -> None:
+        """Cancel the run. Safe in a signal handler; idempotent."""
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
 
 
 @dataclass(frozen=True)
@@ -144,6 +175,7 @@ def run_scanners(
     secrets: frozenset[str] | None = None,
     services: Any = None,
     tracer: RunTracer | None = None,
+    cancel: CancelToken | None = None,
 ) -> list[ScannerOutcome]:
     """Run every job and return one outcome per job, in the order of ``jobs``.
 
@@ -156,11 +188,25 @@ def run_scanners(
     by default a :class:`DaemonThreadPool` is used, so hung threads never block exit.
     ``tracer`` (optional) is told of every scanner's run and tool calls, e.g. LangChain
     callbacks (:mod:`tradingagents.graph.tracing`).
+
+    Cancellation: a ``KeyboardInterrupt`` in the calling thread, or ``cancel`` (a
+    :class:`CancelToken`) set from anywhere, sets every scanner's ``ctx.cancelled``, keeps
+    queued scanners from starting and returns control at once: the interrupt propagates,
+    a cancelled token raises :class:`~tradingagents.errors.DiscoveryCancelled`. The records
+    (``cancelled`` for unfinished scanners) are on the token and the exception.
     """
-    return _Run(jobs, trade_date, policy, executor, on_event, secrets, services, tracer).run()
+    run = _Run(jobs, trade_date, policy, executor, on_event, secrets, services, tracer)
+    run.cancel_token = cancel
+    return run.run()
+
+
+class _Stop(Exception):
+    """Raised inside the monitor loop when the run's CancelToken is set."""
 
 
 class _Run:
+    cancel_token: CancelToken | None = None
+
     def __init__(
         self,
         jobs: Sequence[ScanJob],
@@ -229,6 +275,8 @@ class _Run:
         try:
             while True:
                 with self.cond:
+                    if self.cancel_token is not None and self.cancel_token.is_set():
+                        raise _Stop
                     now = time.monotonic()
                     self._expire(now)
                     batch = self._take_batch(now)
@@ -236,19 +284,23 @@ class _Run:
                         break
                     wait = None if batch else self._next_wakeup(now)
                     if wait is not None:
-                        self.cond.wait(wait)
+                        self.cond.wait(min(wait, _POLL_S))
                 for slot in batch:
                     self._submit(slot)
                 self._report()
-        except BaseException:
-            # Interrupted (Ctrl-C) or a bug: tell every scanner to stop before propagating.
-            with self.cond:
-                self.pending.clear()
-                for slot in self.slots:
-                    slot.cancel.set()
+        except BaseException as exc:
+            # Cancelled, interrupted (Ctrl-C) or a bug: tell every scanner to stop, and keep
+            # queued ones from starting, before propagating.
+            runs = self._cancel_all()
+            if self.cancel_token is not None:
+                self.cancel_token.scanner_runs = runs
             for slot in self.slots:
                 if slot.trace is not None:  # closing a closed trace is a no-op
                     _traced(slot.trace.fail, "cancelled: the discovery run was interrupted", {})
+            if isinstance(exc, _Stop):
+                raise DiscoveryCancelled("the discovery run was cancelled", runs) from None
+            if isinstance(exc, KeyboardInterrupt):
+                exc.scanner_runs = runs  # type: ignore[attr-defined]
             raise
         finally:
             if self.own_pool:
@@ -266,6 +318,27 @@ class _Run:
             }
         )
         return [o for o in outcomes if o is not None]
+
+    def _cancel_all(self) -> list[ScannerRun]:
+        """Stop every unfinished scanner, recorded as ``cancelled``; all records, in order."""
+        with self.cond:
+            self.pending.clear()
+            now = time.monotonic()
+            for slot in self.slots:
+                slot.cancel.set()
+                if slot.state is _State.DONE:
+                    continue
+                # A queued slot marked done here is never started by its worker (_execute).
+                duration = None if slot.started is None else now - slot.started
+                error = ErrorInfo(
+                    type=DiscoveryCancelled.__name__,
+                    message="the discovery run was cancelled"
+                    + (" before it started" if slot.started is None else ""),
+                )
+                record = self._record(slot, "cancelled", error=error, duration_s=duration)
+                logs = slot.ctx._close() if slot.ctx is not None else []
+                self._finish(slot, ScannerOutcome(record, [], logs))
+            return [dict(s.outcome.record) for s in self.slots if s.outcome is not None]  # type: ignore[misc]
 
     def _take_batch(self, now: float) -> list[_Slot]:
         batch: list[_Slot] = []
@@ -597,6 +670,8 @@ def describe(record: Mapping[str, Any]) -> str:
         return f"⚠️ {name}: {error.get('type')} {error.get('message')}"
     if status == "circuit_open":
         return f"⛔ {name}: {record['reason']}"
+    if status == "cancelled":
+        return f"✖ {name}: cancelled"
     return f"⏭️ {name}: skipped ({record['reason']})"
 
 

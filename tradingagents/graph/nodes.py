@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import sqlite3
@@ -11,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.config import get_stream_writer
 
 from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
@@ -19,7 +20,13 @@ from tradingagents.discovery.candidate import Priority, normalize_ticker
 from tradingagents.discovery.merge import merge_scanner_candidates
 from tradingagents.discovery.scoring import score_breakdown
 from tradingagents.engine.records import ScannerOutcome
-from tradingagents.engine.runner import EventSink, ExecutionPolicy, ScanJob, run_scanners
+from tradingagents.engine.runner import (
+    CancelToken,
+    EventSink,
+    ExecutionPolicy,
+    ScanJob,
+    run_scanners,
+)
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.graph.tracing import callback_tracer
@@ -53,12 +60,30 @@ def _stream_writer() -> EventSink | None:
 #: The config of a node called outside a graph (no per-run settings).
 _NO_CONFIG = RunnableConfig()
 
+#: Where a run's :class:`~tradingagents.engine.CancelToken` goes in a RunnableConfig.
+CANCEL_KEY = "discovery_cancel"
 
-class DiscoverNode:
+
+def cancel_token(config: RunnableConfig | None) -> CancelToken | None:
+    """The CancelToken in ``config["configurable"]["discovery_cancel"]``, if any."""
+    token = ((config or {}).get("configurable") or {}).get(CANCEL_KEY)
+    return token if isinstance(token, CancelToken) else None
+
+
+# A langchain-core Runnable (public API) with invoke and ainvoke, so that LangGraph uses the
+# node as it is: a plain callable is wrapped by LangGraph in a RunnableCallable whose async
+# side runs the sync function in an executor, which never learns that ainvoke was cancelled.
+# A callable with both a sync and an async variant is only possible through LangGraph's
+# internal RunnableCallable(func, afunc), so this class subclasses Runnable instead. LangGraph
+# runs a Runnable node inside the run's context (stream writer, callbacks) as it does callables.
+class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
     """Runs every scanner through the engine and returns partial state updates.
 
     It reads only ``trade_date`` from the state and never mutates its input; scanners get a
-    read-only ScanContext, never the state.
+    read-only ScanContext, never the state. Sync (``invoke``, or called) and async
+    (``ainvoke``: the engine runs in a thread, the event loop is never blocked). Cancelling
+    ``ainvoke`` (``asyncio.wait_for``, a cancelled task) cancels the run: every scanner's
+    ``ctx.cancelled`` is set, queued ones never start, and nothing is charged to the breakers.
     """
 
     def __init__(
@@ -91,11 +116,34 @@ class DiscoverNode:
             return self.jobs, self.policy
         return tuple(found[0]), found[1]
 
+    def invoke(
+        self, input: DiscoveryState, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        return self(input, config or _NO_CONFIG)
+
+    async def ainvoke(
+        self, input: DiscoveryState, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        token = cancel_token(config) or CancelToken()
+        # to_thread copies the context: the stream writer and callbacks work in the thread.
+        try:
+            return await asyncio.to_thread(self, input, config or _NO_CONFIG, cancel=token)
+        except asyncio.CancelledError:
+            # The thread keeps running: the token stops the engine and every scanner.
+            token.cancel()
+            raise
+
     # Annotated exactly ``RunnableConfig``: LangGraph matches the annotation's text (under
     # postponed annotations) and passes no config to a node whose annotation differs.
     def __call__(
-        self, state: DiscoveryState, config: RunnableConfig = _NO_CONFIG
+        self,
+        state: DiscoveryState,
+        config: RunnableConfig = _NO_CONFIG,
+        *,
+        cancel: CancelToken | None = None,
     ) -> dict[str, Any]:
+        """Run the scanners (sync). ``cancel``, else the config's ``discovery_cancel`` token,
+        cancels the run: :class:`~tradingagents.errors.DiscoveryCancelled` is raised."""
         # First: a bad per-run config is a ConfigError before any scanner starts.
         run_jobs, policy = self.for_run(config)
         trade_date = parse_trade_date(state.get("trade_date"))
@@ -113,6 +161,7 @@ class DiscoverNode:
             on_event=_stream_writer(),
             services=services,
             tracer=callback_tracer(config),
+            cancel=cancel if cancel is not None else cancel_token(config),
         )
         self._record(outcomes, problems)
         summary: dict[str, Any] = {

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
     ProviderAuthError,
+    ProviderCancelled,
     ProviderError,
     ProviderHTTPError,
     ProviderRateLimited,
@@ -231,10 +232,21 @@ class ProviderClient:
                 return hit.response
             details["cache"] = "miss"
 
+        def stop_if_cancelled() -> None:
+            # A cancelled run sends nothing more: no retry, no new request (one in flight is
+            # abandoned by the engine, and its failure ends here instead of being retried).
+            cancelled = getattr(ctx, "cancelled", None)
+            if cancelled is not None and cancelled.is_set():
+                raise ProviderCancelled(
+                    "not sent: the scanner's run was cancelled", provider=self.provider
+                )
+
         def attempt() -> Response:
+            stop_if_cancelled()
             limiter = guard.limiter(self.provider) if guard is not None else None
             if limiter is not None:
                 details["waited_rate_limit_s"] += limiter.acquire(deadline)
+                stop_if_cancelled()
             # Counted once the token is granted: a refused token sent nothing upstream.
             details["attempts"] += 1
             left = deadline - clock.monotonic()
