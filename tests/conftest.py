@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.settings import ENV_PREFIX, Credentials
 
 
@@ -70,3 +72,16 @@ def private_logging() -> Iterator[None]:
             logger.setLevel(level)  # setLevel, not the attribute: it clears the level caches
     if logging.root.level != root_level:
         logging.root.setLevel(root_level)
+
+
+@pytest.fixture(scope="module")
+def sample() -> Iterator[DiscoveryGraph]:
+    """A graph replaying the bundled offline sample, shared by a module's tests."""
+    with DiscoveryGraph() as dg:
+        yield dg
+
+
+@pytest.fixture(scope="module")
+def sample_run(sample: DiscoveryGraph) -> dict[str, Any]:
+    """The sample's final state for its own date (2026-11-20)."""
+    return sample.run()

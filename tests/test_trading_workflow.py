@@ -6,7 +6,6 @@ import asyncio
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +29,6 @@ SYNTHETIC = (
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "trading_workflow.py"
-
-
-@pytest.fixture(scope="module")
-def sample() -> Iterator[DiscoveryGraph]:
-    with DiscoveryGraph() as dg:  # replay of the bundled offline sample
-        yield dg
-
-
-@pytest.fixture(scope="module")
-def sample_run(sample: DiscoveryGraph) -> dict[str, Any]:
-    return sample.run(SAMPLE_DATE)
 
 
 def top(sample_run: dict[str, Any], n: int) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def per_run(discovery: dict[str, Any]) -> RunnableConfig:
     return {"configurable": {"discovery": discovery}}
-
-
-@pytest.fixture(scope="module")
-def sample() -> Iterator[DiscoveryGraph]:
-    with DiscoveryGraph() as dg:  # replay of the bundled offline sample
-        yield dg
 
 
 def statuses(state: dict[str, Any]) -> dict[str, str]:

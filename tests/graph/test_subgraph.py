@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
-import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
@@ -21,17 +19,6 @@ from tradingagents.graph.state import DiscoveryState, add_entries, merge_candida
 SAMPLE_DATE = "2026-11-20"
 EARLIER_LOG: dict[str, Any] = {"scanner": "earlier", "tool": "x", "parameters": {}, "output": None}
 EARLIER_RUN: dict[str, Any] = {"name": "earlier", "status": "ok"}
-
-
-@pytest.fixture(scope="module")
-def sample() -> Iterator[DiscoveryGraph]:
-    with DiscoveryGraph() as dg:  # replay of the bundled offline sample
-        yield dg
-
-
-@pytest.fixture(scope="module")
-def sample_run(sample: DiscoveryGraph) -> dict[str, Any]:
-    return sample.run(SAMPLE_DATE)
 
 
 class Parent(DiscoveryState, total=False):
