@@ -97,6 +97,10 @@ def live_config(tmp_path: Path, **providers: dict[str, Any]) -> dict[str, Any]:
                 "state_dir": str(tmp_path / "state"),
                 # Retries are tested elsewhere; here they only make the counts bigger.
                 "retry": {"max_attempts": 1},
+                # Nor are rate limits: at Yahoo's 5/s the failed calls would queue for seconds.
+                "rate_limits": {
+                    name: {"per_second": 500} for name in ("yahoo", "nasdaq", "reddit")
+                },
                 "breaker": {"enabled": False},
             },
             "scanners": scanners,
