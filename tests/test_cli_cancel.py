@@ -7,66 +7,28 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.resilience.faults import RawServer, raw_server
 from tradingagents.reports.history import RunHistory, default_history_path
 from tradingagents.resilience.breakers import default_db_path, show_breakers
 
 EXIT_WITHIN_S = 2.0  # the issue says 1 s
 
 
-class HangingServer:
-    """Accepts every connection on 127.0.0.1, counts requests, never answers."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self.first = threading.Event()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.conns: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
-
-    def _read(self, conn: socket.socket) -> None:
-        try:
-            if conn.recv(65536):
-                self.requests += 1
-                self.first.set()
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.conns:
-            conn.close()
-
-
 @pytest.fixture
-def hanging() -> Iterator[HangingServer]:
-    server = HangingServer()
-    yield server
-    server.close()
+def hanging() -> Iterator[RawServer]:
+    with raw_server("silent") as server:  # reads each request, never answers
+        yield server
 
 
-def hanging_config(server: HangingServer, path: Path) -> Path:
+def hanging_config(server: RawServer, path: Path) -> Path:
     providers = ["yahoo", "sec_edgar", "nasdaq", "alpha_vantage", "reddit", "apewisdom"]
     lines = ['[discovery.source]\nmode = "live"\n']
     for name in providers:
@@ -83,7 +45,7 @@ def hanging_config(server: HangingServer, path: Path) -> Path:
 
 
 def test_ctrl_c_on_discover_exits_130_at_once_and_charges_no_breaker(
-    hanging: HangingServer, tmp_path: Path
+    hanging: RawServer, tmp_path: Path
 ) -> None:
     config = hanging_config(hanging, tmp_path / "live.toml")
     out = tmp_path / "out"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import make_scanner
+from tests.resilience.faults import RawServer, raw_server
 from tradingagents.discovery import ScanContext
 from tradingagents.engine import CancelToken, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.errors import DiscoveryCancelled, ProviderCancelled
@@ -199,44 +199,11 @@ def test_the_engine_keeps_finished_records_and_cancels_the_rest() -> None:
 # -- providers stop sending -------------------------------------------------------------------
 
 
-class HangingServer:
-    """A raw HTTP server on 127.0.0.1 that counts requests and never answers one; it drops
-    each connection after ``hang_s``, so a client that retries sends another request."""
-
-    def __init__(self, hang_s: float) -> None:
-        self.hang_s = hang_s
-        self.requests: list[float] = []
-        self.first = threading.Event()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._hang, args=(conn,), daemon=True).start()
-
-    def _hang(self, conn: socket.socket) -> None:
-        with conn:
-            if conn.recv(65536):
-                self.requests.append(time.monotonic())
-                self.first.set()
-            time.sleep(self.hang_s)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.fixture
-def hanging() -> Iterator[HangingServer]:
-    server = HangingServer(hang_s=0.6)
-    yield server
-    server.close()
+def hanging() -> Iterator[RawServer]:
+    # Drops each connection after 0.6 s, so a client that retries sends another request.
+    with raw_server("silent", hang_s=0.6) as server:
+        yield server
 
 
 class Client(ProviderClient):
@@ -250,7 +217,7 @@ def retrying_client(url: str) -> Client:
     return client
 
 
-def test_the_hanging_server_is_retried_when_nothing_is_cancelled(hanging: HangingServer) -> None:
+def test_the_hanging_server_is_retried_when_nothing_is_cancelled(hanging: RawServer) -> None:
     """The control: without a cancel, the dropped request is retried (a second request)."""
     client = retrying_client(hanging.url)
     client.resilience = Resilience(
@@ -262,7 +229,7 @@ def test_the_hanging_server_is_retried_when_nothing_is_cancelled(hanging: Hangin
 
 
 def test_after_wait_for_cancels_ainvoke_no_new_request_is_sent(
-    hanging: HangingServer, tmp_path: Path
+    hanging: RawServer, tmp_path: Path
 ) -> None:
     errors: list[BaseException] = []
     ended = threading.Event()

@@ -13,11 +13,23 @@ from contextlib import contextmanager, suppress
 class RawServer:
     """Accepts connections on 127.0.0.1 and hands each to ``behave`` on its own thread."""
 
-    def __init__(self, behave: str, *, body: bytes = b"{}", drip_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        behave: str,
+        *,
+        body: bytes = b"{}",
+        drip_interval: float = 1.0,
+        hang_s: float = 30.0,
+    ) -> None:
         self.behave = behave
         self.body = body
         self.drip_interval = drip_interval
+        #: How long "silent" holds a connection before dropping it (a retrying client resends).
+        self.hang_s = hang_s
         self.connections = 0
+        #: When each complete request arrived (time.monotonic()), and the first one's event.
+        self.requests: list[float] = []
+        self.first = threading.Event()
         self._stop = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -58,21 +70,26 @@ class RawServer:
             self._threads.append(thread)
             thread.start()
 
-    def _read_request(self, conn: socket.socket) -> None:
+    def _read_request(self, conn: socket.socket) -> bool:
         conn.settimeout(2)
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = conn.recv(4096)
             if not chunk:
-                return
+                return False
             data += chunk
+        self.requests.append(time.monotonic())
+        self.first.set()
+        return True
 
     def _handle(self, conn: socket.socket) -> None:
         try:
             self._read_request(conn)
             if self.behave == "silent":
-                # Accepted, request read, never answered: only a read timeout gets out.
-                self._stop.wait(30)
+                # Accepted, request read, never answered: only a read timeout gets out, or the
+                # drop after hang_s.
+                self._stop.wait(self.hang_s)
+                conn.close()
             elif self.behave == "reset":
                 # SO_LINGER with a zero timeout turns close() into a TCP RST.
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
