@@ -477,9 +477,9 @@ def _run_day(graph: DiscoveryGraph, trade_date: date | None, err: Console) -> da
 
 
 def _snapshot_name(root: Path) -> str:
-    from tradingagents.replay.snapshot import sample_snapshot_path  # noqa: PLC0415
+    from tradingagents.replay.snapshot import is_sample  # noqa: PLC0415
 
-    return "the bundled sample" if root.resolve() == sample_snapshot_path().resolve() else str(root)
+    return "the bundled sample" if is_sample(root) else str(root)
 
 
 class SourceMode(StrEnum):

@@ -127,12 +127,8 @@ def _kind_of(exc: BaseException) -> str | None:
     return None
 
 
-def classify(exc: BaseException, url: str) -> ConnectionFailure:
-    """How the connection behind ``exc`` failed, for a request to ``url``.
-
-    The host and port come from ``url`` (without its user info), not from the exception's
-    message, which can hold the whole URL and with it a key.
-    """
+def host_and_port(url: str) -> tuple[str | None, int | None]:
+    """The server of ``url`` without its user info, the scheme's port when none is given."""
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -140,6 +136,21 @@ def classify(exc: BaseException, url: str) -> ConnectionFailure:
         port = None
     if port is None and parts.scheme in ("http", "https"):
         port = 443 if parts.scheme == "https" else 80
+    return parts.hostname, port
+
+
+def address_of(url: str) -> str:
+    """``host:port`` of ``url`` for messages ("the server" when it has no host)."""
+    return ConnectionFailure(None, *host_and_port(url), "").address
+
+
+def classify(exc: BaseException, url: str) -> ConnectionFailure:
+    """How the connection behind ``exc`` failed, for a request to ``url``.
+
+    The host and port come from ``url`` (without its user info), not from the exception's
+    message, which can hold the whole URL and with it a key.
+    """
+    host, port = host_and_port(url)
     found: dict[str, str] = {}
     for item in _chain(exc):
         kind = _kind_of(item)
@@ -148,5 +159,5 @@ def classify(exc: BaseException, url: str) -> ConnectionFailure:
             found[kind] = type(item).__name__
     for kind in _PRECEDENCE:
         if kind in found:
-            return ConnectionFailure(kind, parts.hostname, port, found[kind])
-    return ConnectionFailure(None, parts.hostname, port, type(exc).__name__)
+            return ConnectionFailure(kind, host, port, found[kind])
+    return ConnectionFailure(None, host, port, type(exc).__name__)

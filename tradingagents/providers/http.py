@@ -19,7 +19,7 @@ from tradingagents.errors import (
     ProviderResponseTooLarge,
     ProviderTimeout,
 )
-from tradingagents.providers.connection import classify
+from tradingagents.providers.connection import address_of, classify
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _PERMANENT = (
@@ -113,7 +113,7 @@ def timed_out(request: Request, start: float, exc: BaseException) -> ProviderTim
     elapsed = time.monotonic() - start
     name = type(exc).__name__
     doing = "connecting to" if "Connect" in name else "waiting for"
-    address = classify(exc, request.url).address
+    address = address_of(request.url)
     return ProviderTimeout(
         f"timed out after {elapsed:.3g}s {doing} {address} ({name})",
         provider=request.provider,

@@ -156,6 +156,11 @@ class RunSource(TypedDict):
     recorded_at: str | None
 
 
+def is_sample(root: Path) -> bool:
+    """Whether ``root`` is the bundled sample snapshot, however it was named."""
+    return Path(root).resolve() == sample_snapshot_path().resolve()
+
+
 def run_source(snapshot: Snapshot | None, *, now: datetime) -> RunSource:
     """The ``source`` entry of a run served from ``snapshot`` (None: live) starting at ``now``."""
     if snapshot is None:
@@ -165,11 +170,10 @@ def run_source(snapshot: Snapshot | None, *, now: datetime) -> RunSource:
             synthetic=False,
             recorded_at=now.isoformat(timespec="seconds"),
         )
-    root = snapshot.root.resolve()
     recorded_at = snapshot.manifest.recorded_at
     return RunSource(
         mode="replay",
-        snapshot=SAMPLE_SNAPSHOT if root == sample_snapshot_path().resolve() else str(root),
+        snapshot=SAMPLE_SNAPSHOT if is_sample(snapshot.root) else str(snapshot.root.resolve()),
         synthetic=snapshot.manifest.kind == "generated",
         recorded_at=None if recorded_at is None else recorded_at.isoformat(timespec="seconds"),
     )
