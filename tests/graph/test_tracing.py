@@ -270,3 +270,48 @@ def test_the_engine_announces_the_run(
     DiscoveryGraph(config, scanners).run("2026-11-27")
     engine = [r for r in engine_logs.records if r.name == "tradingagents.engine"]
     assert (engine[0].getMessage(), engine[0].levelno) == (line, logging.INFO)
+
+
+class _BrokenTrace:
+    """A third-party tracer whose every hook raises."""
+
+    def start(self, inputs: Any) -> None:
+        raise RuntimeError("start")
+
+    def tool_start(self, tool: str, parameters: Any) -> object:
+        raise RuntimeError("tool_start")
+
+    def tool_end(self, handle: object, entry: Any) -> None:
+        raise RuntimeError("tool_end")
+
+    def end(self, outputs: Any) -> None:
+        raise RuntimeError("end")
+
+    def fail(self, message: str, outputs: Any) -> None:
+        raise RuntimeError("fail")
+
+
+class _BrokenTracer:
+    def scanner(self, name: str, pipeline: str) -> _BrokenTrace:
+        return _BrokenTrace()
+
+
+def test_a_tracer_that_raises_never_breaks_a_scan(caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import date
+
+    from tradingagents.engine import ExecutionPolicy, ScanJob, run_scanners
+
+    def scan(ctx: ScanContext) -> list[dict[str, Any]]:
+        with ctx.tool_call("quote", {"symbol": "AAPL"}) as call:
+            call.output = "ok"
+        ctx.log_tool_call("after", {})
+        return returning("AAPL")(ctx)
+
+    job = ScanJob(make_scanner("traced", scan)(), {"limit": None}, 5.0)
+    [outcome] = run_scanners(
+        [job], trade_date=date(2026, 11, 20), policy=ExecutionPolicy(), tracer=_BrokenTracer()
+    )
+    assert outcome.record["status"] == "ok"
+    assert [log["tool"] for log in outcome.tool_logs] == ["quote", "after"]
+    failed = [r for r in caplog.records if r.getMessage() == "scanner tracer failed"]
+    assert len(failed) == 5  # start, tool_start, tool_end twice, end: each logged, none raised

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from tradingagents.discovery.tracing import ScannerTrace
+from tradingagents.discovery.tracing import ScannerTrace, traced
 from tradingagents.errors import ScannerTimeout
 from tradingagents.redaction import known_secrets, redact
 
@@ -241,7 +241,7 @@ class ScanContext:
         # Outside the lock: a callback handler may be slow. Traced only when kept, so a trace
         # holds exactly the tool logs (a call still open at close is closed by the trace).
         if self._trace is not None:
-            self._trace.tool_end(handle, entry)
+            traced(self._trace.tool_end, handle, entry)
 
     @contextmanager
     def tool_call(
@@ -255,7 +255,9 @@ class ScanContext:
         handle = None
         if self._trace is not None:
             # Opened now so that a trace shows the call while it runs, not only once logged.
-            handle = self._trace.tool_start(tool, redact(dict(parameters or {}), self._known()))
+            handle = traced(
+                self._trace.tool_start, tool, redact(dict(parameters or {}), self._known())
+            )
         start = time.monotonic()
         try:
             with self.in_flight(tool, parameters):

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+_T = TypeVar("_T")
+
+logger = logging.getLogger("tradingagents.tracing")
+
+
+def traced(call: Callable[..., _T], *args: Any) -> _T | None:
+    """Call a tracer; one that raises is logged and ignored: tracing must never break a scan.
+
+    The one guard around every tracer call (engine and ScanContext), so a third-party
+    tracer needs none of its own.
+    """
+    try:
+        return call(*args)
+    except Exception:
+        logger.warning("scanner tracer failed", exc_info=True)
+        return None
 
 
 class ScannerTrace(Protocol):

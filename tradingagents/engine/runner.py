@@ -27,7 +27,7 @@ from tradingagents.discovery.scoring import (
     merge_repeated,
     signal_problems,
 )
-from tradingagents.discovery.tracing import RunTracer, ScannerTrace
+from tradingagents.discovery.tracing import RunTracer, ScannerTrace, traced
 from tradingagents.engine.pool import DaemonThreadPool
 from tradingagents.engine.records import (
     ErrorInfo,
@@ -229,7 +229,7 @@ class _Run:
         self.slots = [_Slot(i, job) for i, job in enumerate(jobs)]
         if tracer is not None:
             for slot in self.slots:
-                slot.trace = tracer.scanner(slot.job.name, slot.job.scanner.pipeline)
+                slot.trace = traced(tracer.scanner, slot.job.name, slot.job.scanner.pipeline)
         # Slots that started or finished since the last report (so reporting is O(changes)).
         self.changed: list[_Slot] = []
         self.start = time.monotonic()
@@ -296,7 +296,7 @@ class _Run:
                 self.cancel_token.scanner_runs = runs
             for slot in self.slots:
                 if slot.trace is not None:  # closing a closed trace is a no-op
-                    _traced(slot.trace.fail, "cancelled: the discovery run was interrupted", {})
+                    traced(slot.trace.fail, "cancelled: the discovery run was interrupted", {})
             if isinstance(exc, _Stop):
                 raise DiscoveryCancelled("the discovery run was cancelled", runs) from None
             if isinstance(exc, KeyboardInterrupt):
@@ -481,7 +481,7 @@ class _Run:
             slot.reported = 1  # announced below, from this thread, before scan() can emit
             self.cond.notify_all()
         if slot.trace is not None:
-            _traced(slot.trace.start, self._trace_inputs(slot))
+            traced(slot.trace.start, self._trace_inputs(slot))
         self._emit(
             {
                 "event": "scanner_started",
@@ -601,7 +601,7 @@ class _Run:
                 record = outcome.record
                 log_finished(record)
                 if slot.trace is not None:
-                    _traced(_close_trace, slot.trace, record)
+                    traced(_close_trace, slot.trace, record)
                 self._emit(
                     {
                         "event": "scanner_finished",
@@ -621,13 +621,6 @@ class _Run:
             self.on_event(event)
         except Exception:  # progress reporting must never break the run
             logger.warning("progress event sink failed", exc_info=True)
-
-
-def _traced(call: Callable[..., None], *args: Any) -> None:
-    try:
-        call(*args)
-    except Exception:  # like progress events, tracing must never break the run
-        logger.warning("scanner tracer failed", exc_info=True)
 
 
 def _close_trace(trace: ScannerTrace, record: Mapping[str, Any]) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ParamSpec, TypeVar
 
 from langchain_core.callbacks.base import BaseCallbackManager
@@ -26,20 +25,6 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def _guarded(method: Callable[_P, _R | None]) -> Callable[_P, _R | None]:
-    """Tracing must never break a scan: a failing handler is logged and the call ignored."""
-
-    @functools.wraps(method)
-    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
-        try:
-            return method(*args, **kwargs)
-        except Exception:
-            logger.warning("tracing callback failed", exc_info=True)
-            return None
-
-    return call
-
-
 class ScannerRunFailed(TradingAgentsError):
     """What a scanner's chain run ends with in ``on_chain_error`` (error, timeout, cancel)."""
 
@@ -49,7 +34,10 @@ class ToolCallFailed(TradingAgentsError):
 
 
 class _ScannerTrace:
-    """One scanner's chain run; thread-safe, and every call after it is closed is ignored."""
+    """One scanner's chain run; thread-safe, and every call after it is closed is ignored.
+
+    Its callers guard every call (:func:`tradingagents.discovery.tracing.traced`).
+    """
 
     def __init__(self, manager: CallbackManager, name: str, pipeline: str) -> None:
         self._manager = manager
@@ -62,7 +50,6 @@ class _ScannerTrace:
         self._next_handle = 0
         self._closed = False
 
-    @_guarded
     def start(self, inputs: Mapping[str, Any]) -> None:
         with self._lock:
             if self._run is None and not self._closed:
@@ -75,7 +62,6 @@ class _ScannerTrace:
             name=self._name,
         )
 
-    @_guarded
     def tool_start(self, tool: str, parameters: Mapping[str, Any]) -> object | None:
         with self._lock:
             if self._run is None or self._closed:
@@ -85,7 +71,6 @@ class _ScannerTrace:
             self._open_tools[handle] = self._start_tool(self._run, tool, parameters)
             return handle
 
-    @_guarded
     def tool_end(self, handle: object | None, entry: Mapping[str, Any]) -> None:
         with self._lock:
             if self._run is None or self._closed:
@@ -114,14 +99,12 @@ class _ScannerTrace:
             inputs=params,
         )
 
-    @_guarded
     def end(self, outputs: Mapping[str, Any]) -> None:
         with self._lock:
             run = self._close(outputs)
             if run is not None:
                 run.on_chain_end(dict(outputs))
 
-    @_guarded
     def fail(self, message: str, outputs: Mapping[str, Any]) -> None:
         with self._lock:
             run = self._close(outputs)
