@@ -276,18 +276,6 @@ def known_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     return []  # pragma: no cover - the loop returns at the end of loc
 
 
-def suggested(problem: ConfigProblem, model: type[BaseModel], prefix: str) -> ConfigProblem:
-    """``problem`` with "did you mean 'x'?" when it names an unknown key of ``model`` (rooted at
-    the dotted ``prefix``) close to one it accepts."""
-    if problem.message != "unknown key" or not problem.path.startswith(prefix + "."):
-        return problem
-    *loc, key = problem.path.removeprefix(prefix + ".").split(".")
-    match = did_you_mean(key, known_keys(model, loc))
-    if match is None:
-        return problem
-    return ConfigProblem(problem.path, f"unknown key; did you mean {match!r}?")
-
-
 def problems_from_validation(
     error: ValidationError, prefix: Iterable[str | int], model: type[BaseModel] | None = None
 ) -> list[ConfigProblem]:

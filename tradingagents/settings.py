@@ -34,7 +34,6 @@ from tradingagents.config import (
     did_you_mean,
     known_keys,
     problems_from_validation,
-    suggested,
     validate_discovery,
     without,
 )
@@ -530,7 +529,6 @@ def _checked(
     # Imported here: the graph builds on the providers, which read credentials from here.
     from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
     from tradingagents.graph.discovery_graph import (  # noqa: PLC0415
-        BrokenScanner,
         build_jobs,
         registered_scanners,
     )
@@ -548,23 +546,8 @@ def _checked(
     later += llm_config_problems(config.llm_rank)
     for problem in later:
         remaining = without(remaining, problem.path.removeprefix("discovery."))
-    params = {s.name: s.Params for s in scanners if not isinstance(s, BrokenScanner)}
-    problems += [_scanner_suggestion(p, params) for p in later]
+    problems += later
     return config, problems, remaining
-
-
-def _scanner_suggestion(
-    problem: ConfigProblem, params: Mapping[str, type[BaseModel]]
-) -> ConfigProblem:
-    """``problem`` with "did you mean" for a misspelt scanner name or scanner param."""
-    name = problem.path.removeprefix("discovery.scanners.").split(".")[0]
-    if name in params:
-        return suggested(problem, params[name], f"discovery.scanners.{name}")
-    known = set(params) | set(DEFAULT_CONFIG["discovery"]["scanners"])
-    match = did_you_mean(name, known) if problem.path == f"discovery.scanners.{name}" else None
-    if match is None:
-        return problem
-    return ConfigProblem(problem.path, f"{problem.message}; did you mean {match!r}?")
 
 
 def _attributed(problem: ConfigProblem, origins: Mapping[str, str]) -> ConfigProblem:

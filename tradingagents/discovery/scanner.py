@@ -101,7 +101,10 @@ def validate_params(
     try:
         return scanner.Params.model_validate(_tuples(raw)).model_dump(), []
     except ValidationError as exc:
-        return {}, problems_from_validation(exc, ("discovery", "scanners", scanner.name))
+        # With the params model, a misspelt param gets "did you mean".
+        return {}, problems_from_validation(
+            exc, ("discovery", "scanners", scanner.name), scanner.Params
+        )
 
 
 def _tuples(value: Any) -> Any:

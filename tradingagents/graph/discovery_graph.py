@@ -15,7 +15,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import All, Checkpointer
 
 from tradingagents.closing import Closing
-from tradingagents.config import DiscoveryConfig, deep_merge, load_config
+from tradingagents.config import DiscoveryConfig, deep_merge, did_you_mean, load_config
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instantiate, load_registry
@@ -76,10 +76,13 @@ def build_jobs(
     known |= {ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
     for name in config.scanners:
         if name not in known:
+            match = did_you_mean(name, known)
+            hint = f"; did you mean {match!r}?" if match is not None else ""
             problems.append(
                 ConfigProblem(
                     f"discovery.scanners.{name}",
-                    f"no scanner named {name!r} (known: {', '.join(sorted(known)) or 'none'})",
+                    f"no scanner named {name!r} (known: {', '.join(sorted(known)) or 'none'})"
+                    + hint,
                 )
             )
     pipelines = {s.pipeline for s in scanners} | set(DEFAULT_CONFIG["discovery"]["pipelines"])
