@@ -168,6 +168,8 @@ def test_python_m_tradingagents_is_the_same_app_in_a_real_process(tmp_path: Path
     assert "rsi_oversold" in done.stderr and "run files in" in done.stderr
     assert "Traceback" not in done.stderr
     assert len(run_files(tmp_path)) == 5
+    [chart] = [p for p in run_files(tmp_path) if p.name == "timeline.png"]
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")  # drawn by the helper process
 
 
 def invoke_env(env: dict[str, str], *args: str) -> Result:

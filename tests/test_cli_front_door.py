@@ -219,7 +219,7 @@ def test_a_run_file_that_fails_is_named_and_the_exit_code_says_so(
     def disk_full(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("tradingagents.reports.timeline.render_timeline", disk_full)
+    monkeypatch.setattr("tradingagents.reports.chart_process.ChartProcess.render", disk_full)
     result = invoke("--out", str(tmp_path))
     assert result.exit_code == 1
     assert "timeline.png" in result.stderr and "No space left on device" in result.stderr

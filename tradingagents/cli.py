@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from tradingagents.discovery.scanner import Scanner
     from tradingagents.engine.runner import CancelToken
     from tradingagents.graph.discovery_graph import DiscoveryGraph
+    from tradingagents.reports.artifacts import ChartRenderer
     from tradingagents.settings import Settings
 
 #: What ``tradingagents`` runs when no command is named.
@@ -104,20 +105,41 @@ def _root(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """The console script and ``python -m tradingagents``."""
+    """Run the command line in this process; raises ``SystemExit`` with the exit code."""
+    app(args=list(argv) if argv is not None else None, prog_name="tradingagents")
+
+
+def entry() -> NoReturn:
+    """The console script and ``python -m tradingagents``: run, then end the process at once."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="tradingagents")
+        main()
     except SystemExit as exc:
-        if exc.code == EXIT_INTERRUPTED:
-            # Ctrl-C: everything is written and closed (_interrupted), so skip the interpreter's
-            # teardown, which takes over a second with pandas and matplotlib loaded; abandoned
-            # requests only hold daemon threads. The user gets the prompt back at once.
-            logging.shutdown()
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
-            os._exit(EXIT_INTERRUPTED)
-        raise
+        code = exc.code
+    else:  # pragma: no cover - typer's standalone mode always raises SystemExit
+        code = EXIT_OK
+    if isinstance(code, str):  # sys.exit("message"), as click does for some errors
+        print(code, file=sys.stderr)
+        code = EXIT_FAILED
+    _exit_now(EXIT_OK if code is None else code)
+
+
+def _exit_now(code: int) -> NoReturn:
+    # Everything the run writes is written and closed before a command returns (run files
+    # atomically, SQLite stores commit per write), so the interpreter's teardown has nothing left
+    # to save. Skipping it matters twice: it takes ~0.3 s with pandas and matplotlib loaded, and a
+    # timed-out scanner thread still inside a C extension (pydantic-core) at teardown can abort
+    # the process (SIGABRT, exit 134) instead of exiting with the run's code.
+    if "langchain_core.tracers.langchain" in sys.modules:
+        # LangSmith tracing (when the user enabled it) posts runs from a background thread.
+        from langchain_core.tracers.langchain import wait_for_all_tracers  # noqa: PLC0415
+
+        with contextlib.suppress(Exception):
+            wait_for_all_tracers()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 # Options several commands share.
@@ -542,49 +564,55 @@ def discover(
         timeout=timeout,
         disabled=list(skip_reasons),
     )
-    settings = _settings(config_file, overrides)
-    prepare_out(out)
-    _configure_logging()
-    from tradingagents.engine.runner import CancelToken  # noqa: PLC0415
-    from tradingagents.errors import DiscoveryCancelled, TradingAgentsError  # noqa: PLC0415
-    from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
+    from tradingagents.reports.chart_process import ChartProcess  # noqa: PLC0415
 
-    err = _stderr()
-    started = datetime.now()
-    try:
-        graph = DiscoveryGraph(
-            settings.discovery, credentials=settings.credentials, skip_reasons=skip_reasons
-        )
-    except TradingAgentsError as exc:
-        raise _fail(str(exc)) from None
-    state: dict[str, Any] | None = None
-    with graph:
+    # Started before the heavy imports: the helper loads matplotlib on another core meanwhile.
+    with ChartProcess() as chart:
+        settings = _settings(config_file, overrides)
+        prepare_out(out)
+        _configure_logging()
+        from tradingagents.engine.runner import CancelToken  # noqa: PLC0415
+        from tradingagents.errors import DiscoveryCancelled, TradingAgentsError  # noqa: PLC0415
+        from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
+
+        err = _stderr()
+        started = datetime.now()
         try:
-            day = _run_day(graph, day_flag, err)
+            graph = DiscoveryGraph(
+                settings.discovery, credentials=settings.credentials, skip_reasons=skip_reasons
+            )
         except TradingAgentsError as exc:
             raise _fail(str(exc)) from None
-        progress = Progress(
-            [job.name for job in graph.jobs], f"scanners for {day.isoformat()}", err.width
-        )
-        cancel = CancelToken()
-        try:
-            state = _run_with_progress(graph, day, progress, err, cancel)
-        except (KeyboardInterrupt, DiscoveryCancelled):
-            _interrupted(cancel, day, settings, err)
-    _print_provider_problems(state, err)
-    _record_history(state, settings, err)
-    written, write_error = _write_run_files(state, out, started, err)
-    if as_json:
-        typer.echo(json.dumps(state, indent=1, default=str))
-    else:
-        _print_result(state)
-    if written is not None:
-        err.print(f"run files in {escape(str(written))}")
-    if write_error:
-        raise typer.Exit(EXIT_FAILED)
-    if not any(r["status"] == "ok" for r in state["scanner_runs"]):
-        err.print("no scanner ran ok")
-        raise typer.Exit(EXIT_FAILED)
+        state: dict[str, Any] | None = None
+        with graph:
+            try:
+                day = _run_day(graph, day_flag, err)
+            except TradingAgentsError as exc:
+                raise _fail(str(exc)) from None
+            progress = Progress(
+                [job.name for job in graph.jobs], f"scanners for {day.isoformat()}", err.width
+            )
+            cancel = CancelToken()
+            try:
+                state = _run_with_progress(graph, day, progress, err, cancel)
+            except (KeyboardInterrupt, DiscoveryCancelled):
+                _interrupted(cancel, day, settings, err)
+        _print_provider_problems(state, err)
+        _record_history(state, settings, err)
+        # The results first: a trader reads them while the run files are written, and a disk
+        # that refuses the files does not hide them.
+        if as_json:
+            typer.echo(json.dumps(state, indent=1, default=str))
+        else:
+            _print_result(state)
+        written, write_error = _write_run_files(state, out, started, err, chart.render)
+        if written is not None:
+            err.print(f"run files in {escape(str(written))}")
+        if write_error:
+            raise typer.Exit(EXIT_FAILED)
+        if not any(r["status"] == "ok" for r in state["scanner_runs"]):
+            err.print("no scanner ran ok")
+            raise typer.Exit(EXIT_FAILED)
 
 
 def _run_with_progress(
@@ -668,14 +696,14 @@ def _record_history(state: Mapping[str, Any], settings: Settings, err: Console) 
 
 
 def _write_run_files(
-    state: Mapping[str, Any], out: Path, started: datetime, err: Console
+    state: Mapping[str, Any], out: Path, started: datetime, err: Console, chart: ChartRenderer
 ) -> tuple[Path | None, bool]:
     """The run files; the directory written (None if none) and whether any file failed."""
     from tradingagents.reports import ArtifactError, run_directory, write_run_artifacts  # noqa: PLC0415
 
     try:
         directory = run_directory(out, state["trade_date"], started)
-        written = write_run_artifacts(dict(state), directory)
+        written = write_run_artifacts(dict(state), directory, chart=chart)
     except ArtifactError as exc:
         err.print(f"error: {escape(str(exc))}")
         return None, True

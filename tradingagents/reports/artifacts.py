@@ -8,11 +8,12 @@ import math
 import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tradingagents.errors import TradingAgentsError
 from tradingagents.redaction import known_secrets, redact, redact_text
@@ -36,6 +37,14 @@ RESULT_KEYS: dict[str, Callable[[], Any]] = {
     "run_summary": dict,
     "llm_rank": dict,
 }
+
+
+class ChartRenderer(Protocol):
+    """Draws the timeline chart of ``scanner_runs`` into ``path``, atomically."""
+
+    def __call__(
+        self, scanner_runs: Sequence[Mapping[str, Any]], path: Path, *, title: str = ""
+    ) -> None: ...
 
 
 class ArtifactError(TradingAgentsError):
@@ -127,18 +136,26 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def write_run_artifacts(
-    state: Mapping[str, Any], directory: Path, *, secrets: Iterable[str] | None = None
+    state: Mapping[str, Any],
+    directory: Path,
+    *,
+    secrets: Iterable[str] | None = None,
+    chart: ChartRenderer | None = None,
 ) -> RunArtifacts:
     """Write a run's five files into ``directory`` (created if needed) and list them.
 
     Every value is redacted first, with :func:`~tradingagents.redaction.known_secrets` and any
     extra ``secrets``. Each file is written atomically and on its own: if one cannot be, the
-    others still are, then :class:`ArtifactError` names the files that failed.
+    others still are, then :class:`ArtifactError` names the files that failed. ``chart`` draws
+    timeline.png (default: :func:`~tradingagents.reports.timeline.render_timeline`, here).
     """
-    # Imported here: timeline.py uses this module's atomic writer, and only a run that writes
-    # its artifacts pays for loading matplotlib.
-    from tradingagents.reports.timeline import render_timeline  # noqa: PLC0415
+    if chart is None:
+        # Imported here: timeline.py uses this module's atomic writer, and only a run that
+        # writes its artifacts pays for loading matplotlib.
+        from tradingagents.reports.timeline import render_timeline  # noqa: PLC0415
 
+        chart = render_timeline
+    render = chart
     directory = Path(directory)
     known = known_secrets() | frozenset(secrets or ())
     data = _json_safe(redact(dict(state), known))
@@ -155,24 +172,34 @@ def write_run_artifacts(
         (RESULT_MD, lambda p: atomic_write_text(p, results_markdown(data))),
         (TOOL_LOGS_JSON, lambda p: atomic_write_text(p, _json(data["tool_logs"]))),
         (TOOL_LOGS_MD, lambda p: atomic_write_text(p, tool_logs_markdown(data))),
-        (TIMELINE_PNG, lambda p: render_timeline(data["scanner_runs"], p, title=title)),
     ]
+    chart_path = directory / TIMELINE_PNG
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        failed = [directory / name for name, _ in writers]
+        failed = [*(directory / name for name, _ in writers), chart_path]
         message = redact_text(f"cannot create {directory}: {exc}", known)
         raise ArtifactError(message, failed=failed) from exc
     written: list[Path] = []
     failures: list[tuple[Path, Exception]] = []
-    for name, write in writers:
-        path = directory / name
+    # The chart is drawn while the text files are written: a renderer in a helper process
+    # (reports.chart_process) works on another core meanwhile, and waiting releases the GIL.
+    with ThreadPoolExecutor(1, thread_name_prefix="timeline") as pool:
+        drawing = pool.submit(render, data["scanner_runs"], chart_path, title=title)
+        for name, write in writers:
+            path = directory / name
+            try:
+                write(path)
+            except Exception as exc:  # one file's failure (disk, rendering) costs no other
+                failures.append((path, exc))
+            else:
+                written.append(path)
         try:
-            write(path)
-        except Exception as exc:  # one file's failure (disk, rendering) must not cost the others
-            failures.append((path, exc))
+            drawing.result()
+        except Exception as exc:
+            failures.append((chart_path, exc))
         else:
-            written.append(path)
+            written.append(chart_path)
     if failures:
         details = "; ".join(f"{p.name} ({type(e).__name__}: {e})" for p, e in failures)
         message = redact_text(f"could not write in {directory}: {details}", known)
