@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from tradingagents.cli import app
+from tradingagents.clock import FakeClock
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, show_breakers
-from tradingagents.resilience.clock import FakeClock
 
 START = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
 POLICY = BreakerPolicy(failure_threshold=3, reset_timeout_s=3600.0)

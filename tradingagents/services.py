@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -22,7 +21,6 @@ from tradingagents.resilience.metrics import RunMetrics
 from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
 
 T = TypeVar("T")
-CACHE_ENV = "TRADINGAGENTS_CACHE_DIR"
 
 
 class _Once:
@@ -129,12 +127,3 @@ def _owner_ran_out_of_time(exc: BaseException, ctx: ScanContext | None) -> bool:
     if ctx is not None and ctx.cancelled.is_set():
         return True
     return isinstance(exc, ScannerTimeout | ProviderTimeout | RateLimitWouldExceedDeadline)
-
-
-def default_cache_dir(configured: str | None) -> Path:
-    if configured:
-        return Path(configured).expanduser()
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "tradingagents"

@@ -13,13 +13,13 @@ from pytest_httpserver import HTTPServer
 
 from tests.helpers import make_scanner, returning
 from tests.snapshot_server import SnapshotServer
+from tradingagents.clock import FakeClock
 from tradingagents.engine.runner import ExecutionPolicy, ScanJob
 from tradingagents.errors import SnapshotError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.graph.nodes import DiscoverNode
 from tradingagents.replay import load_snapshot, record_snapshot, sample_snapshot_path
 from tradingagents.replay.snapshot import MANIFEST, run_source, write_manifest
-from tradingagents.resilience.clock import FakeClock
 
 SAMPLE_DAY = date(2026, 11, 20)
 ONE = [make_scanner("one", returning("F"))]

@@ -10,17 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from tradingagents.clock import FakeClock
 from tradingagents.errors import TradingAgentsError
 from tradingagents.resilience.breakers import (
     BreakerBoard,
     BreakerPolicy,
     BreakerStatus,
     BreakerStoreError,
-    default_state_dir,
     reset_breakers,
     show_breakers,
 )
-from tradingagents.resilience.clock import FakeClock
 
 START = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
 HOUR = 3600.0
@@ -320,15 +319,6 @@ def test_show_and_reset_functions(db: Path, clock: FakeClock) -> None:
     assert [s.name for s in show_breakers(db)] == ["insiders"]
     assert reset_breakers(db) == ["insiders"]
     assert show_breakers(db) == []
-
-
-def test_default_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRADINGAGENTS_STATE_DIR", str(tmp_path / "state"))
-    assert default_state_dir() == tmp_path / "state"
-    assert default_state_dir(str(tmp_path / "cfg")) == tmp_path / "cfg"
-    monkeypatch.delenv("TRADINGAGENTS_STATE_DIR")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_state_dir() == tmp_path / "home" / ".local" / "state" / "tradingagents"
 
 
 # -- a broken store -----------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tradingagents.clock import FakeClock
 from tradingagents.providers.http import Request, Response
 from tradingagents.resilience.cache import ResponseCache
-from tradingagents.resilience.clock import FakeClock
 
 
 def request(

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from tradingagents.clock import FakeClock
 from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderHTTPError
 from tradingagents.providers.http import Request, Response
 from tradingagents.providers.nasdaq.client import NasdaqClient
 from tradingagents.resilience.cache import ResponseCache
-from tradingagents.resilience.clock import FakeClock
 from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.metrics import RunMetrics
 from tradingagents.resilience.ratelimit import RateLimiterRegistry, RateLimitPolicy

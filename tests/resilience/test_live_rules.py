@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import make_scanner, returning
+from tradingagents.clock import FakeClock
 from tradingagents.config import load_config
 from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderConnectionError, ProviderError, ProviderHTTPError
@@ -17,7 +18,6 @@ from tradingagents.providers.http import Request, RequestsTransport
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience import breakers
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy
-from tradingagents.resilience.clock import FakeClock
 from tradingagents.settings import Credentials
 
 DAY = "2026-11-20"

@@ -16,8 +16,8 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tradingagents.clock import FakeClock
 from tradingagents.errors import ProviderError
-from tradingagents.resilience.clock import FakeClock
 from tradingagents.resilience.ratelimit import (
     DB_FILENAME,
     DEFAULT_LIMITS,

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from tradingagents.clock import FakeClock
 from tradingagents.errors import (
     ProviderAuthError,
     ProviderConnectionError,
@@ -15,7 +16,6 @@ from tradingagents.errors import (
     ProviderResponseTooLarge,
     ProviderTimeout,
 )
-from tradingagents.resilience.clock import FakeClock
 from tradingagents.resilience.retry import RetryPolicy, RetryStats, call_with_retry, is_transient
 
 POLICY = RetryPolicy(max_attempts=4, initial_backoff_s=0.5, max_backoff_s=8, jitter_s=0.0)

@@ -14,6 +14,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import All, Checkpointer
 
+from tradingagents import paths
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
 from tradingagents.config import DiscoveryConfig, deep_merge, did_you_mean, load_config
 from tradingagents.default_config import DEFAULT_CONFIG
@@ -29,8 +31,7 @@ from tradingagents.graph.state import DiscoveryInput, DiscoveryOutput, Discovery
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.replay.snapshot import RunSource, run_source
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
-from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
-from tradingagents.services import RunServices, default_cache_dir
+from tradingagents.services import RunServices
 from tradingagents.settings import Credentials
 
 
@@ -251,7 +252,7 @@ class DiscoveryGraph(Closing):
             self.config, credentials=self.credentials, clock=clock
         )
         self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)
-        cache_dir = default_cache_dir(self.config.cache_dir)
+        cache_dir = paths.cache_dir(self.config.cache_dir)
         if scanners is None:
             self.scanners = registered_scanners(registry or load_registry())
         else:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
+from tradingagents.clock import SYSTEM_CLOCK
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
     ProviderAuthError,
@@ -19,7 +20,6 @@ from tradingagents.errors import (
 )
 from tradingagents.providers.chatter import CallNotes, captured
 from tradingagents.providers.http import DEFAULT_MAX_BYTES, Request, Response, Transport
-from tradingagents.resilience.clock import SYSTEM_CLOCK
 from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
 from tradingagents.resilience.retry import RetryStats, call_with_retry, is_transient

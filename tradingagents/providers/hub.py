@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tradingagents import paths
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, ProviderName
 from tradingagents.errors import ScannerSkipped
 from tradingagents.providers.alpha_vantage.client import AlphaVantageClient
@@ -23,9 +25,7 @@ from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
 from tradingagents.replay.snapshot import Snapshot, load_snapshot, sample_snapshot_path
 from tradingagents.replay.transport import ReplayTransport
-from tradingagents.resilience.breakers import default_state_dir
 from tradingagents.resilience.cache import DEFAULT_TTLS, ResponseCache
-from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.ratelimit import (
     RateLimiterRegistry,
@@ -65,7 +65,7 @@ def shared_limiters(
 def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
     """Retries, rate limits (daily quotas persisted) and the HTTP cache, from config."""
     settings = config.resilience
-    state_dir = default_state_dir(settings.state_dir)
+    state_dir = paths.state_dir(settings.state_dir)
     retry = settings.retry
     overrides: dict[str, Mapping[str, float | int | None]] = {
         name: limit.model_dump(exclude_unset=True) for name, limit in settings.rate_limits.items()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tradingagents.closing import Closing
-from tradingagents.resilience.breakers import default_state_dir
+from tradingagents.paths import state_dir
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ CREATE INDEX IF NOT EXISTS scanner_runs_name ON scanner_runs (name, id);
 
 
 def default_history_path(configured: str | os.PathLike[str] | None = None) -> Path:
-    """The run history file in :func:`default_state_dir`."""
-    return default_state_dir(configured) / HISTORY_FILENAME
+    """The run history file in the state directory (:func:`tradingagents.paths.state_dir`)."""
+    return state_dir(configured) / HISTORY_FILENAME
 
 
 @dataclass(frozen=True)

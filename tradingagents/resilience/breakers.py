@@ -25,14 +25,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
 from tradingagents.errors import TradingAgentsError
-from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
+from tradingagents.paths import state_dir
 
 BreakerState = Literal["closed", "open", "half_open"]
 STATES: tuple[BreakerState, ...] = ("closed", "open", "half_open")
 
-STATE_ENV = "TRADINGAGENTS_STATE_DIR"
 DB_FILENAME = "breakers.sqlite"
 
 # How a scanner run's status counts: 'skipped' and 'circuit_open' say nothing about the
@@ -136,20 +136,9 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def default_state_dir(configured: str | os.PathLike[str] | None = None) -> Path:
-    """Where run state lives: ``configured``, else ``$TRADINGAGENTS_STATE_DIR``, else
-    ``~/.local/state/tradingagents``."""
-    if configured:
-        return Path(configured).expanduser()
-    env = os.environ.get(STATE_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".local" / "state" / "tradingagents"
-
-
 def default_db_path(configured: str | os.PathLike[str] | None = None) -> Path:
-    """The breaker state file in :func:`default_state_dir`."""
-    return default_state_dir(configured) / DB_FILENAME
+    """The breaker state file in the state directory (:func:`tradingagents.paths.state_dir`)."""
+    return state_dir(configured) / DB_FILENAME
 
 
 class BreakerBoard(Closing):

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.providers.http import Request, Response
 from tradingagents.redaction import known_secrets
-from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger("tradingagents.resilience")
 

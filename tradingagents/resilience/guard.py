@@ -6,8 +6,8 @@ import random
 from dataclasses import dataclass
 from typing import Protocol
 
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.resilience.cache import ResponseCache
-from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 from tradingagents.resilience.retry import RetryPolicy
 
 

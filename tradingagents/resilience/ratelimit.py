@@ -46,9 +46,9 @@ from pyrate_limiter import (
     SQLiteBucket,
 )
 
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
 from tradingagents.errors import ProviderError
-from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 
 DB_FILENAME = "ratelimits.sqlite"
 

@@ -16,8 +16,8 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from tradingagents.clock import Clock
 from tradingagents.errors import ProviderError
-from tradingagents.resilience.clock import Clock
 
 T = TypeVar("T")
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
+from tradingagents.clock import FakeClock
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderParseError
 from tradingagents.providers.http import Request, RequestsTransport, Response
@@ -24,7 +25,6 @@ from tradingagents.providers.reddit.parse import parse_token
 from tradingagents.replay.snapshot import Manifest, load_snapshot, write_manifest
 from tradingagents.replay.transport import RecordingTransport, ReplayTransport
 from tradingagents.resilience.cache import ResponseCache
-from tradingagents.resilience.clock import FakeClock
 from tradingagents.resilience.guard import Resilience
 
 # Distinctive planted values: a test greps every output for them.

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderTimeout
 from tradingagents.providers.base import DEFAULT_TIMEOUT_S, ProviderClient
@@ -23,7 +24,6 @@ from tradingagents.providers.reddit.parse import (
     parse_token,
 )
 from tradingagents.redaction import register_secret
-from tradingagents.resilience.clock import SYSTEM_CLOCK, Clock
 
 DEFAULT_USER_AGENT = "tradingagents/0.1 (discovery scanner)"
 MAX_LISTING_LIMIT = 100  # Reddit silently caps larger limits at 100
