@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tradingagents.credentials import ENV_PREFIX, Credentials
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.settings import ENV_PREFIX, Credentials
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import make_scanner, returning
+from tradingagents.credentials import Credentials
 from tradingagents.errors import ConfigError
 from tradingagents.redaction import known_secrets
 from tradingagents.settings import (
-    Credentials,
     environment_config,
     load_settings,
     read_config_file,

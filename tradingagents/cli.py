@@ -819,7 +819,7 @@ def scanners_list(
 
 def _keys_table(scanners: list[Scanner], settings: Settings) -> Table:
     """Each credential live mode reads: set or missing, and which scanners need it."""
-    from tradingagents.settings import key_statuses  # noqa: PLC0415
+    from tradingagents.credentials import key_statuses  # noqa: PLC0415
 
     needed: dict[str, list[str]] = {}
     present: dict[str, bool] = {}

@@ -11,11 +11,11 @@ from pytest_httpserver import HTTPServer
 
 from tests.helpers import make_scanner
 from tradingagents.config import load_config
+from tradingagents.credentials import Credentials
 from tradingagents.discovery import ScanContext
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.scanners.history import services_of
-from tradingagents.settings import Credentials
 
 LIVE = {"discovery": {"source": {"mode": "live"}}}
 

@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import make_scanner, returning
 from tradingagents.clock import FakeClock
 from tradingagents.config import load_config
+from tradingagents.credentials import Credentials
 from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderConnectionError, ProviderError, ProviderHTTPError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
@@ -18,7 +19,6 @@ from tradingagents.providers.http import Request, RequestsTransport
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience import breakers
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy
-from tradingagents.settings import Credentials
 
 DAY = "2026-11-20"
 

@@ -18,6 +18,7 @@ from tradingagents import paths
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
 from tradingagents.config import DiscoveryConfig, deep_merge, did_you_mean, load_config
+from tradingagents.credentials import Credentials
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instantiate, load_registry
@@ -32,7 +33,6 @@ from tradingagents.providers.hub import ProviderHub
 from tradingagents.replay.snapshot import RunSource, run_source
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
 from tradingagents.services import RunServices
-from tradingagents.settings import Credentials
 
 
 class BrokenScanner(Scanner):

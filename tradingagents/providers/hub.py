@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from tradingagents import paths
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, ProviderName
+from tradingagents.credentials import PROVIDER_CREDENTIALS, Credentials
 from tradingagents.errors import ScannerSkipped
 from tradingagents.providers.alpha_vantage.client import AlphaVantageClient
 from tradingagents.providers.base import ProviderClient
@@ -33,7 +34,6 @@ from tradingagents.resilience.ratelimit import (
     limits_with_overrides,
 )
 from tradingagents.resilience.retry import RetryPolicy
-from tradingagents.settings import PROVIDER_CREDENTIALS, Credentials
 
 C = TypeVar("C", bound=ProviderClient)
 
@@ -96,7 +96,7 @@ class ProviderHub:
     In ``replay`` mode every client is served from the snapshot through the same parsing code;
     in ``live`` mode clients talk HTTP, and a provider whose credential is missing is
     unavailable (its scanners are skipped with the reason, not failed). ``credentials``
-    default to the environment's (:class:`~tradingagents.settings.Credentials`).
+    default to the environment's (:class:`~tradingagents.credentials.Credentials`).
     """
 
     def __init__(

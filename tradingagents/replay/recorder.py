@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from tradingagents.config import DiscoveryConfig, deep_merge, load_config
+from tradingagents.credentials import Credentials
 from tradingagents.errors import SnapshotError
 from tradingagents.providers.http import Transport
 from tradingagents.replay.snapshot import MANIFEST, Manifest, write_manifest
 from tradingagents.replay.transport import RecordingTransport
-from tradingagents.settings import Credentials
 
 
 def record_snapshot(
