@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from tradingagents.calendar import is_session
 from tradingagents.default_config import DEFAULT_CONFIG
+from tradingagents.http import Request, Response
 from tradingagents.providers.finnhub.client import FinnhubClient
-from tradingagents.providers.http import Request, Response
 from tradingagents.providers.nasdaq.client import NasdaqClient
 from tradingagents.providers.reddit.client import RedditClient
 from tradingagents.providers.sec_edgar.client import SecEdgarClient

@@ -12,8 +12,8 @@ from tests.helpers import make_scanner
 from tradingagents.discovery import ScanContext
 from tradingagents.discovery.context import CallInFlight, call_detail, describe_calls_in_flight
 from tradingagents.engine import ExecutionPolicy, ScanJob, run_scanners
+from tradingagents.http import Request, Response
 from tradingagents.providers.base import ProviderClient
-from tradingagents.providers.http import Request, Response
 
 DAY = date(2026, 11, 27)
 SECRET = "sk-live-0123456789abcdef"

@@ -25,8 +25,8 @@ from tradingagents.discovery import ScanContext
 from tradingagents.engine import CancelToken, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.errors import DiscoveryCancelled, ProviderCancelled
 from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.http import RequestsTransport
 from tradingagents.providers.base import ProviderClient
-from tradingagents.providers.http import RequestsTransport
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, show_breakers
 from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.retry import RetryPolicy

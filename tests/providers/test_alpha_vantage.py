@@ -13,8 +13,8 @@ from pytest_httpserver import HTTPServer
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderHTTPError, ProviderParseError, ProviderRateLimited
+from tradingagents.http import RequestsTransport
 from tradingagents.providers.alpha_vantage import AlphaVantageClient, parse_top_movers
-from tradingagents.providers.http import RequestsTransport
 
 KEY = "av-test-key-51c0de"
 # Hand-written in the documented shape of Alpha Vantage's over-quota answers (HTTP 200), not

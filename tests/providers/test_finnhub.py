@@ -12,8 +12,8 @@ from pytest_httpserver import HTTPServer
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderParseError, ProviderRateLimited
+from tradingagents.http import RequestsTransport
 from tradingagents.providers.finnhub import FinnhubClient, parse_earnings_calendar
-from tradingagents.providers.http import RequestsTransport
 
 KEY = "fh-test-key-7f3a9c"
 

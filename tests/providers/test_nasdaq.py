@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderParseError, ProviderRateLimited
-from tradingagents.providers.http import RequestsTransport
+from tradingagents.http import RequestsTransport
 from tradingagents.providers.nasdaq import BROWSER_HEADERS, NasdaqClient, parse_earnings_calendar
 
 DAY = date(2024, 7, 1)

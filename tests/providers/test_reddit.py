@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderParseError, ProviderRateLimited
-from tradingagents.providers.http import RequestsTransport
+from tradingagents.http import RequestsTransport
 from tradingagents.providers.reddit import (
     ApeWisdomClient,
     RedditClient,

@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderParseError
-from tradingagents.providers.http import RequestsTransport
+from tradingagents.http import RequestsTransport
 from tradingagents.providers.sec_edgar import (
     CompanyTicker,
     SecEdgarClient,

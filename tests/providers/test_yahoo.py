@@ -29,7 +29,7 @@ from tradingagents.errors import (
     ProviderResponseTooLarge,
     ProviderTimeout,
 )
-from tradingagents.providers.http import RequestsTransport
+from tradingagents.http import RequestsTransport
 from tradingagents.providers.yahoo import (
     Dividend,
     Split,
@@ -676,7 +676,7 @@ def _library_errors() -> list[tuple[BaseException, type[ProviderError]]]:
         (requests.ReadTimeout(f"read timed out: {url}"), ProviderTimeout),
         (requests.ConnectTimeout(f"connect timed out: {url}"), ProviderTimeout),
         (requests.ConnectionError(f"reset: {url}"), ProviderConnectionError),
-        (requests.TooManyRedirects(url), ProviderConnectionError),
+        (requests.TooManyRedirects(url), ProviderError),  # permanent, as for every transport
         (curl.Timeout(f"curl: (28) timeout {url}"), ProviderTimeout),
         (curl.ConnectionError(f"curl: (7) {url}"), ProviderConnectionError),
         (curl.RequestException(f"curl: (56) {url}"), ProviderConnectionError),

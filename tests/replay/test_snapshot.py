@@ -19,7 +19,7 @@ from tradingagents.errors import (
     SnapshotError,
 )
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.providers.http import Request
+from tradingagents.http import Request
 from tradingagents.replay import ReplayTransport, SnapshotMiss, load_snapshot, sample_snapshot_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -162,7 +162,7 @@ def test_latency_replay_waits_and_times_out_like_live() -> None:
 
 
 def test_recording_never_writes_a_key_an_api_echoes(tmp_path: Path) -> None:
-    from tradingagents.providers.http import Response
+    from tradingagents.http import Response
     from tradingagents.replay import RecordingTransport
 
     key = "AVKEY-0123456789"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tradingagents.providers.http import Request, Response
+from tradingagents.http import Request, Response
 from tradingagents.replay import RecordingTransport, ReplayTransport, SnapshotMiss, load_snapshot
 from tradingagents.replay.snapshot import key_for, sample_snapshot_path
 

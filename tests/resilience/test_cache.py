@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tradingagents.clock import FakeClock
-from tradingagents.providers.http import Request, Response
+from tradingagents.http import Request, Response
 from tradingagents.resilience.cache import ResponseCache
 
 

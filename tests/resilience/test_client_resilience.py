@@ -13,7 +13,7 @@ import pytest
 from tradingagents.clock import FakeClock
 from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderHTTPError
-from tradingagents.providers.http import Request, Response
+from tradingagents.http import Request, Response
 from tradingagents.providers.nasdaq.client import NasdaqClient
 from tradingagents.resilience.cache import ResponseCache
 from tradingagents.resilience.guard import Resilience

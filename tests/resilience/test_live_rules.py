@@ -15,7 +15,7 @@ from tradingagents.credentials import Credentials
 from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderConnectionError, ProviderError, ProviderHTTPError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.providers.http import Request, RequestsTransport
+from tradingagents.http import Request, RequestsTransport
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience import breakers
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy

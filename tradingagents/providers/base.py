@@ -18,8 +18,8 @@ from tradingagents.errors import (
     ProviderHTTPError,
     ProviderRateLimited,
 )
-from tradingagents.providers.chatter import CallNotes, captured
-from tradingagents.providers.http import DEFAULT_MAX_BYTES, Request, Response, Transport
+from tradingagents.http import DEFAULT_MAX_BYTES, Request, Response, Transport
+from tradingagents.http.chatter import CallNotes, captured
 from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
 from tradingagents.resilience.retry import RetryStats, call_with_retry, is_transient

@@ -12,10 +12,10 @@ from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, ProviderName
 from tradingagents.credentials import PROVIDER_CREDENTIALS, Credentials
 from tradingagents.errors import ScannerSkipped
+from tradingagents.http import RequestsTransport, Transport
 from tradingagents.providers.alpha_vantage.client import AlphaVantageClient
 from tradingagents.providers.base import ProviderClient
 from tradingagents.providers.finnhub.client import FinnhubClient
-from tradingagents.providers.http import RequestsTransport, Transport
 from tradingagents.providers.nasdaq.client import NasdaqClient
 from tradingagents.providers.reddit.client import (
     ApeWisdomClient,

@@ -10,7 +10,7 @@ from typing import Any
 from tradingagents.config import DiscoveryConfig, deep_merge, load_config
 from tradingagents.credentials import Credentials
 from tradingagents.errors import SnapshotError
-from tradingagents.providers.http import Transport
+from tradingagents.http import Transport
 from tradingagents.replay.snapshot import MANIFEST, Manifest, write_manifest
 from tradingagents.replay.transport import RecordingTransport
 

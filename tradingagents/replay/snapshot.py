@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from tradingagents.config import problems_from_validation
 from tradingagents.errors import SnapshotError
-from tradingagents.providers.http import Request
+from tradingagents.http import Request
 
 MANIFEST = "manifest.json"
 #: ``source["snapshot"]`` for the snapshot bundled with the package (its path is an install's).

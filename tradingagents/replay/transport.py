@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tradingagents.errors import ProviderError, ProviderResponseTooLarge, ProviderTimeout
-from tradingagents.providers.http import Request, Response, Transport
+from tradingagents.http import Request, Response, Transport
 from tradingagents.redaction import REDACTED, known_secrets
 from tradingagents.replay.snapshot import Snapshot, SnapshotEntry, key_for, snapshot_path
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
-from tradingagents.providers.http import Request, Response
+from tradingagents.http import Request, Response
 from tradingagents.redaction import known_secrets
 
 logger = logging.getLogger("tradingagents.resilience")

@@ -19,7 +19,7 @@ from pytest_httpserver import HTTPServer
 from tradingagents.clock import FakeClock
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderParseError
-from tradingagents.providers.http import Request, RequestsTransport, Response
+from tradingagents.http import Request, RequestsTransport, Response
 from tradingagents.providers.reddit.client import RedditClient, RedditCredentials
 from tradingagents.providers.reddit.parse import parse_token
 from tradingagents.replay.snapshot import Manifest, load_snapshot, write_manifest

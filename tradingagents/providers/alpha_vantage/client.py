@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderParseError
+from tradingagents.http import Response
 from tradingagents.providers.alpha_vantage.parse import (
     PROVIDER,
     TopMovers,
@@ -13,7 +14,6 @@ from tradingagents.providers.alpha_vantage.parse import (
     raise_for_api_message,
 )
 from tradingagents.providers.base import KeyedProviderClient
-from tradingagents.providers.http import Response
 from tradingagents.providers.parsing import load_json
 
 

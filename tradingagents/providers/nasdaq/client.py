@@ -6,9 +6,9 @@ import datetime
 from typing import ClassVar
 
 from tradingagents.discovery.context import ScanContext
+from tradingagents.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.base import ProviderClient
 from tradingagents.providers.earnings import EarningsEvent
-from tradingagents.providers.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.nasdaq.parse import parse_earnings_calendar
 
 # api.nasdaq.com stalls or refuses requests that do not look like they come from its own web

@@ -11,8 +11,8 @@ from typing import ClassVar
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderAuthError, ProviderTimeout
+from tradingagents.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.base import DEFAULT_TIMEOUT_S, ProviderClient
-from tradingagents.providers.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.reddit.parse import (
     APEWISDOM,
     REDDIT,

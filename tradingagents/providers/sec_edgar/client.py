@@ -6,8 +6,8 @@ import re
 from datetime import date
 
 from tradingagents.discovery.context import ScanContext
+from tradingagents.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.base import ProviderClient
-from tradingagents.providers.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.sec_edgar.parse import (
     CurrentFiling,
     Form4,

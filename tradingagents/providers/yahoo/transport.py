@@ -5,15 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
-
 from tradingagents.errors import (
     ProviderError,
     ProviderRateLimited,
     ProviderResponseTooLarge,
     ProviderTimeout,
 )
-from tradingagents.providers.http import Request, Response, connection_failed, timed_out
+from tradingagents.http import Request, Response, library_error, library_exceptions
 
 LIVE_EXTRA_MISSING = "live Yahoo access needs the 'live' extra: pip install 'tradingagents[live]'"
 
@@ -21,7 +19,7 @@ _Errors = tuple[type[BaseException], ...]
 
 
 class YfinanceTransport:
-    """A :class:`~tradingagents.providers.http.Transport` over yfinance's shared ``YfData``.
+    """A :class:`~tradingagents.http.Transport` over yfinance's shared ``YfData``.
 
     Yahoo answers plain HTTP clients with 401 "Invalid Crumb"; ``YfData`` fetches the cookie and
     crumb, adds the crumb to every request and impersonates a browser (curl_cffi). Its session
@@ -41,7 +39,6 @@ class YfinanceTransport:
         self._data: Any = yfinance.data.YfData()
         self._rate_limited: _Errors = (yfinance.exceptions.YFRateLimitError,)
         self._yfinance_errors: _Errors = (yfinance.exceptions.YFException,)
-        self._timeouts, self._connection_errors, self._request_errors = _library_errors()
 
     def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
         if request.method != "GET":
@@ -64,15 +61,14 @@ class YfinanceTransport:
             raise ProviderRateLimited(
                 "HTTP 429 from yahoo", status=429, provider=request.provider
             ) from None
-        except self._timeouts as exc:
-            raise timed_out(request, start, exc) from None
-        except (*self._connection_errors, *self._request_errors) as exc:
-            # Classified from the exception's causes (DNS, refused, TLS...), named by server.
-            raise connection_failed(request, start, exc) from None
         except self._yfinance_errors as exc:
             raise ProviderError(
                 f"yfinance failed ({type(exc).__name__})", provider=request.provider
             ) from None
+        except library_exceptions() as exc:
+            # Timeouts, and connection failures classified from their causes (DNS, refused,
+            # TLS...), named by server.
+            raise library_error(request, start, exc) from None
         body = bytes(raw.content)
         # YfData reads the whole body before returning (it cannot stream), so the cap is checked
         # after the fact: it cannot save memory here, but it keeps an oversized body from
@@ -88,25 +84,3 @@ class YfinanceTransport:
             url=request.public_url(),
             elapsed_s=time.monotonic() - start,
         )
-
-
-def _library_errors() -> tuple[_Errors, _Errors, _Errors]:
-    """Timeout, connection and other request errors of both backends yfinance may use."""
-    timeouts: _Errors = (requests.Timeout, TimeoutError)
-    connection: _Errors = (
-        requests.ConnectionError,
-        requests.exceptions.ChunkedEncodingError,
-        ConnectionError,
-    )
-    other: _Errors = (requests.RequestException, OSError)
-    try:
-        # yfinance falls back to requests when curl_cffi is not installed.
-        from curl_cffi import CurlError  # noqa: PLC0415
-        from curl_cffi.requests import exceptions as curl  # noqa: PLC0415
-    except ImportError:
-        return timeouts, connection, other
-    return (
-        (*timeouts, curl.Timeout),
-        (*connection, curl.ConnectionError, curl.ChunkedEncodingError),
-        (*other, curl.RequestException, CurlError),
-    )

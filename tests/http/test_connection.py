@@ -19,9 +19,9 @@ from tradingagents.errors import (
     ProviderParseError,
     ProviderTimeout,
 )
-from tradingagents.providers.chatter import MAX_NOTE_CHARS, MAX_NOTES, CallNotes, captured
-from tradingagents.providers.connection import classify
-from tradingagents.providers.http import Request, RequestsTransport, connection_failed, timed_out
+from tradingagents.http import Request, RequestsTransport, connection_failed, timed_out
+from tradingagents.http.chatter import MAX_NOTE_CHARS, MAX_NOTES, CallNotes, captured
+from tradingagents.http.connection import classify
 from tradingagents.reports.problems import provider_problem_lines
 from tradingagents.resilience.metrics import RunMetrics
 from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline

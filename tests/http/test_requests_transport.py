@@ -11,8 +11,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tradingagents.discovery.context import ScanContext
+from tradingagents.http import Request, RequestsTransport, Response
 from tradingagents.providers.base import ProviderClient
-from tradingagents.providers.http import Request, RequestsTransport, Response
 from tradingagents.resilience.cache import ResponseCache
 from tradingagents.resilience.guard import Resilience
 
