@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tradingagents.providers.sec_edgar.parse import CompanyTicker, TickerUniverse
+from tradingagents.providers.sec_edgar.tickers import CompanyTicker, TickerUniverse
 from tradingagents.scanners.reddit_trending import extract_tickers, mentions_in
 
 UNIVERSE = TickerUniverse(

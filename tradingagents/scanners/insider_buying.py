@@ -22,7 +22,7 @@ from pydantic import Field
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import ProviderError
-from tradingagents.providers.sec_edgar.parse import FullTextHit
+from tradingagents.providers.sec_edgar.full_text import FullTextHit
 from tradingagents.scanners.history import services_of
 
 

@@ -23,7 +23,7 @@ from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, S
 from tradingagents.discovery.candidate import normalize_ticker
 from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import CandidateError, ProviderError
-from tradingagents.providers.sec_edgar.parse import TickerUniverse
+from tradingagents.providers.sec_edgar.tickers import TickerUniverse
 from tradingagents.scanners.history import services_of
 from tradingagents.services import RunServices
 

@@ -8,18 +8,11 @@ from datetime import date
 from tradingagents.discovery.context import ScanContext
 from tradingagents.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.base import ProviderClient
-from tradingagents.providers.sec_edgar.parse import (
-    CurrentFiling,
-    Form4,
-    FullTextResult,
-    Submissions,
-    TickerUniverse,
-    parse_company_tickers,
-    parse_current_feed,
-    parse_form4,
-    parse_full_text_search,
-    parse_submissions,
-)
+from tradingagents.providers.sec_edgar.feed import CurrentFiling, parse_current_feed
+from tradingagents.providers.sec_edgar.form4 import Form4, parse_form4
+from tradingagents.providers.sec_edgar.full_text import FullTextResult, parse_full_text_search
+from tradingagents.providers.sec_edgar.submissions import Submissions, parse_submissions
+from tradingagents.providers.sec_edgar.tickers import TickerUniverse, parse_company_tickers
 
 _XSL_DIR = re.compile(r"^xsl[^/]*/", re.IGNORECASE)
 
