@@ -18,7 +18,7 @@ from tests.helpers import BUILTINS
 from tests.snapshot_server import SnapshotServer
 from tradingagents.cli import Progress, app
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.replay.recorder import record_snapshot
+from tradingagents.recording import record_snapshot
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
 

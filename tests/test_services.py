@@ -13,14 +13,14 @@ import pytest
 from tradingagents.config import load_config
 from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderTimeout, ScannerTimeout, SharedLoadError
-from tradingagents.providers.hub import ProviderHub
 from tradingagents.services import RunServices
+from tradingagents.wiring import build_hub
 
 DAY = date(2026, 11, 20)
 
 
 def services(tmp_path: Path) -> RunServices:
-    return RunServices(ProviderHub(load_config(None)), trade_date=DAY, cache_dir=tmp_path)
+    return RunServices(build_hub(load_config(None)), trade_date=DAY, cache_dir=tmp_path)
 
 
 def ctx(seconds: float = 10.0) -> ScanContext:

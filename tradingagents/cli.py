@@ -965,7 +965,7 @@ def snapshot_record(
     skip_reasons = selection_reasons(only, skip)
     settings = _settings(config_file, flag_overrides(disabled=list(skip_reasons)))
     from tradingagents.errors import TradingAgentsError  # noqa: PLC0415
-    from tradingagents.replay.recorder import record_snapshot  # noqa: PLC0415
+    from tradingagents.recording import record_snapshot  # noqa: PLC0415
 
     _configure_logging()
     err = _stderr()

@@ -14,8 +14,8 @@ from tradingagents.config import load_config
 from tradingagents.credentials import Credentials
 from tradingagents.discovery import ScanContext
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.providers.hub import ProviderHub
 from tradingagents.scanners.history import services_of
+from tradingagents.wiring import build_hub
 
 LIVE = {"discovery": {"source": {"mode": "live"}}}
 
@@ -43,7 +43,7 @@ def finnhub_user(ctx: ScanContext) -> list[Any]:
 def test_a_provider_is_unavailable_only_for_a_missing_required_credential(
     provider: Any, credentials: dict[str, str], reason: str | None
 ) -> None:
-    hub = ProviderHub(load_config(LIVE), credentials=Credentials.model_validate(credentials))
+    hub = build_hub(load_config(LIVE), credentials=Credentials.model_validate(credentials))
     found = hub.unavailable_reason(provider)
     assert found == reason if reason is None else (found or "").startswith(reason)
 
@@ -52,7 +52,7 @@ def test_the_config_user_agent_stands_in_for_the_variable() -> None:
     config = {
         "discovery": {**LIVE["discovery"], "providers": {"sec_edgar": {"user_agent": "J j@x.io"}}}
     }
-    assert ProviderHub(load_config(config), credentials=Credentials()).available("sec_edgar")
+    assert build_hub(load_config(config), credentials=Credentials()).available("sec_edgar")
 
 
 def test_a_scanner_whose_key_is_missing_is_skipped_with_the_variable_to_set() -> None:
@@ -66,9 +66,9 @@ def test_a_scanner_whose_key_is_missing_is_skipped_with_the_variable_to_set() ->
 
 def test_credentials_default_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FINNHUB_API_KEY", "fh-from-env-123456")
-    assert ProviderHub(load_config(LIVE)).available("finnhub")
+    assert build_hub(load_config(LIVE)).available("finnhub")
     monkeypatch.delenv("FINNHUB_API_KEY")
-    assert not ProviderHub(load_config(LIVE)).available("finnhub")
+    assert not build_hub(load_config(LIVE)).available("finnhub")
 
 
 def test_reddit_credentials_switch_the_live_client_to_oauth(
@@ -96,7 +96,7 @@ def test_reddit_credentials_switch_the_live_client_to_oauth(
             "reddit_user_agent": "python:tradingagents-test:1.0 (by /u/tester)",
         }
     )
-    hub = ProviderHub(load_config(config), credentials=credentials)
+    hub = build_hub(load_config(config), credentials=credentials)
 
     posts = hub.reddit.hot(None, "askreddit", limit=100)
 
@@ -112,5 +112,5 @@ def test_replay_ignores_reddit_credentials() -> None:
     credentials = Credentials.model_validate(
         {"reddit_client_id": "rid-123456", "reddit_client_secret": "rsecret-654321"}
     )
-    hub = ProviderHub(load_config(), credentials=credentials)
+    hub = build_hub(load_config(), credentials=credentials)
     assert hub.reddit.hot(None, "wallstreetbets", limit=100)  # served from the sample snapshot

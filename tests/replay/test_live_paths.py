@@ -14,7 +14,8 @@ from pytest_socket import SocketConnectBlockedError
 from tests.helpers import runs_by_name
 from tests.snapshot_server import SnapshotServer
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.replay import load_snapshot, record_snapshot, sample_snapshot_path
+from tradingagents.recording import record_snapshot
+from tradingagents.replay import load_snapshot, sample_snapshot_path
 
 SAMPLE_DAY = date(2026, 11, 20)
 FINNHUB_KEY = "fh-secret-test-key-0123"

@@ -18,7 +18,8 @@ from tradingagents.engine.runner import ExecutionPolicy, ScanJob
 from tradingagents.errors import SnapshotError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.graph.nodes import DiscoverNode
-from tradingagents.replay import load_snapshot, record_snapshot, sample_snapshot_path
+from tradingagents.recording import record_snapshot
+from tradingagents.replay import load_snapshot, sample_snapshot_path
 from tradingagents.replay.snapshot import MANIFEST, run_source, write_manifest
 
 SAMPLE_DAY = date(2026, 11, 20)

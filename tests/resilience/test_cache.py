@@ -77,7 +77,7 @@ def test_the_cache_persists_and_never_stores_secrets(tmp_path: Path) -> None:
 
 def test_configured_ttls_win_over_broader_built_in_patterns(tmp_path: Path) -> None:
     from tradingagents.config import load_config
-    from tradingagents.providers.hub import live_resilience
+    from tradingagents.wiring import live_resilience
 
     config = load_config(
         {

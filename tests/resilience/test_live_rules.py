@@ -16,9 +16,9 @@ from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderConnectionError, ProviderError, ProviderHTTPError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.http import Request, RequestsTransport
-from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience import breakers
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy
+from tradingagents.wiring import build_hub
 
 DAY = "2026-11-20"
 
@@ -83,7 +83,7 @@ def test_open_to_half_open_is_reported_in_the_run_summary(tmp_path: Path) -> Non
 
 def test_two_graphs_in_one_process_share_one_limiter_per_provider(tmp_path: Path) -> None:
     config = load_config(live(tmp_path))
-    first, second = ProviderHub(config), ProviderHub(config)
+    first, second = build_hub(config), build_hub(config)
     assert first.resilience is not None and second.resilience is not None
     assert first.resilience.limiter("sec_edgar") is second.resilience.limiter("sec_edgar")
 
@@ -94,7 +94,7 @@ def test_a_key_passed_as_credentials_is_redacted_from_the_run(tmp_path: Path) ->
     def leaky(ctx: ScanContext) -> list[Any]:
         raise ProviderError(f"We have detected your API key as {key} and our standard limit...")
 
-    hub = ProviderHub(
+    hub = build_hub(
         load_config(live(tmp_path)),
         credentials=Credentials.model_validate({"alpha_vantage_api_key": key}),
     )

@@ -14,7 +14,7 @@ import pytest
 
 from tradingagents.discovery.registry import load_registry
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.replay import record_snapshot
+from tradingagents.recording import record_snapshot
 from tradingagents.reports.problems import provider_problem_lines
 
 DAY = date(2026, 11, 20)  # a Friday: the earnings calendar reads four market days

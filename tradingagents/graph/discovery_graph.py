@@ -17,9 +17,15 @@ from langgraph.types import All, Checkpointer
 from tradingagents import paths
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
-from tradingagents.config import DiscoveryConfig, deep_merge, did_you_mean, load_config
+from tradingagents.config import (
+    BUILTIN_PIPELINES,
+    BUILTIN_SCANNERS,
+    DiscoveryConfig,
+    deep_merge,
+    did_you_mean,
+    load_config,
+)
 from tradingagents.credentials import Credentials
-from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instantiate, load_registry
 from tradingagents.discovery.scanner import Scanner, validate_params
@@ -31,8 +37,9 @@ from tradingagents.graph.nodes import FilterNode, RankNode, build_nodes, parse_t
 from tradingagents.graph.state import DiscoveryInput, DiscoveryOutput, DiscoveryState
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.replay.snapshot import RunSource, run_source
-from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
+from tradingagents.resilience.breakers import BreakerBoard
 from tradingagents.services import RunServices
+from tradingagents.wiring import build_hub, live_breakers
 
 
 class BrokenScanner(Scanner):
@@ -73,7 +80,7 @@ def build_jobs(
     shown in its record instead of the config key.
     """
     problems: list[ConfigProblem] = []
-    known = {s.name for s in scanners} | set(DEFAULT_CONFIG["discovery"]["scanners"])
+    known = {s.name for s in scanners} | set(BUILTIN_SCANNERS)
     known |= {ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
     for name in config.scanners:
         if name not in known:
@@ -86,7 +93,7 @@ def build_jobs(
                     + hint,
                 )
             )
-    pipelines = {s.pipeline for s in scanners} | set(DEFAULT_CONFIG["discovery"]["pipelines"])
+    pipelines = {s.pipeline for s in scanners} | set(BUILTIN_PIPELINES)
     for pipeline in config.pipelines:
         if pipeline not in pipelines:
             problems.append(
@@ -121,22 +128,6 @@ def build_jobs(
     if problems:
         raise ConfigError(problems)
     return jobs
-
-
-def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
-    """The persisted per-scanner breakers, in live mode only.
-
-    Replay reads local files: a scanner failing there is a bug in the snapshot or the scanner,
-    and skipping it in later replays would only hide that.
-    """
-    settings = config.resilience.breaker
-    if config.source.mode != "live" or not settings.enabled:
-        return None
-    policy = BreakerPolicy(
-        failure_threshold=settings.failure_threshold,
-        reset_timeout_s=settings.reset_timeout_seconds,
-    )
-    return BreakerBoard(default_db_path(config.resilience.state_dir), policy, clock=clock)
 
 
 #: The parts of the ``discovery`` table a run may change in ``configurable["discovery"]``; the
@@ -248,7 +239,7 @@ class DiscoveryGraph(Closing):
         # Only what this graph creates is closed by close(); injected objects stay the caller's.
         self._owns_providers = providers is None
         self._owns_breakers = breakers is None
-        self.providers = providers or ProviderHub(
+        self.providers = providers or build_hub(
             self.config, credentials=self.credentials, clock=clock
         )
         self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)

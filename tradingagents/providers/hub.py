@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tradingagents import paths
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, ProviderName
 from tradingagents.credentials import PROVIDER_CREDENTIALS, Credentials
@@ -24,70 +22,12 @@ from tradingagents.providers.reddit.client import (
 )
 from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
-from tradingagents.replay.snapshot import Snapshot, load_snapshot, sample_snapshot_path
-from tradingagents.replay.transport import ReplayTransport
-from tradingagents.resilience.cache import DEFAULT_TTLS, ResponseCache
+from tradingagents.replay.snapshot import Snapshot
 from tradingagents.resilience.guard import Resilience
-from tradingagents.resilience.ratelimit import (
-    RateLimiterRegistry,
-    RateLimitPolicy,
-    limits_with_overrides,
-)
-from tradingagents.resilience.retry import RetryPolicy
 
 C = TypeVar("C", bound=ProviderClient)
 
 _REPLAY_SECRET = "replay-no-key"  # never sent anywhere: replay answers from files
-
-
-_REGISTRIES: dict[tuple[Any, ...], RateLimiterRegistry] = {}
-_REGISTRIES_LOCK = threading.Lock()
-
-
-def shared_limiters(
-    limits: Mapping[str, RateLimitPolicy], state_dir: Path, clock: Clock
-) -> RateLimiterRegistry:
-    """One registry per (state dir, limits, clock) in the process, shared by every hub.
-
-    A provider's limit is per user, not per graph: two DiscoveryGraphs in one process (a
-    parent graph with two discovery subgraphs, a notebook) must not each get 10/s of EDGAR.
-    """
-    key = (str(state_dir.resolve()), tuple(sorted(limits.items())), id(clock))
-    with _REGISTRIES_LOCK:
-        registry = _REGISTRIES.get(key)
-        if registry is None:
-            registry = _REGISTRIES[key] = RateLimiterRegistry(
-                limits, state_dir=state_dir, clock=clock
-            )
-        return registry
-
-
-def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
-    """Retries, rate limits (daily quotas persisted) and the HTTP cache, from config."""
-    settings = config.resilience
-    state_dir = paths.state_dir(settings.state_dir)
-    retry = settings.retry
-    overrides: dict[str, Mapping[str, float | int | None]] = {
-        name: limit.model_dump(exclude_unset=True) for name, limit in settings.rate_limits.items()
-    }
-    cache = None
-    if settings.cache.enabled:
-        # The first matching pattern wins, so the user's (often narrower) patterns go first.
-        ttls = {**settings.cache.ttl_seconds}
-        ttls.update({k: v for k, v in DEFAULT_TTLS.items() if k not in ttls})
-        cache = ResponseCache(state_dir / "http_cache.sqlite", ttls=ttls, clock=clock)
-    return Resilience(
-        clock=clock,
-        retry=RetryPolicy(
-            max_attempts=retry.max_attempts,
-            initial_backoff_s=retry.initial_backoff_seconds,
-            max_backoff_s=retry.max_backoff_seconds,
-            jitter_s=retry.jitter_seconds,
-            max_retry_after_s=retry.max_retry_after_seconds,
-        ),
-        limiters=shared_limiters(limits_with_overrides(overrides), state_dir, clock),
-        cache=cache,
-    )
 
 
 class ProviderHub:
@@ -107,6 +47,8 @@ class ProviderHub:
         transport: Transport | None = None,
         wrap: Callable[[Transport], Transport] | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        resilience: Resilience | None = None,
+        snapshot: Snapshot | None = None,
     ) -> None:
         self.config = config
         self.mode = config.source.mode
@@ -116,24 +58,16 @@ class ProviderHub:
         self._clock = clock
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
-        self.snapshot: Snapshot | None = None
         self._transport = transport
         self._wrap = wrap
-        self.resilience: Resilience | None = None
-        if self.mode == "live":
-            self.resilience = live_resilience(config, clock)
-        if self.mode == "replay":
-            root = (
-                Path(config.source.snapshot) if config.source.snapshot else sample_snapshot_path()
-            )
-            self.snapshot = load_snapshot(root)
-            self._transport = ReplayTransport(
-                self.snapshot, replay_latency=config.source.replay_latency
-            )
+        #: Rate limits, retries and the HTTP cache of live clients (see tradingagents.wiring).
+        self.resilience = resilience
+        #: The snapshot replay serves every client from; None in live mode.
+        self.snapshot = snapshot
 
     def close(self) -> None:
         """Close the response cache (live mode). The rate limiters are shared process-wide
-        (see :func:`shared_limiters`) and stay open."""
+        (see :func:`tradingagents.wiring.shared_limiters`) and stay open."""
         if self.resilience is not None and self.resilience.cache is not None:
             self.resilience.cache.close()
 

@@ -1,6 +1,5 @@
 """Replay: snapshots of raw API responses, served offline through the live parsing code."""
 
-from tradingagents.replay.recorder import record_snapshot
 from tradingagents.replay.snapshot import (
     Manifest,
     Snapshot,
@@ -18,6 +17,5 @@ __all__ = [
     "SnapshotEntry",
     "SnapshotMiss",
     "load_snapshot",
-    "record_snapshot",
     "sample_snapshot_path",
 ]

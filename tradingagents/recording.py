@@ -10,9 +10,11 @@ from typing import Any
 from tradingagents.config import DiscoveryConfig, deep_merge, load_config
 from tradingagents.credentials import Credentials
 from tradingagents.errors import SnapshotError
+from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.http import Transport
 from tradingagents.replay.snapshot import MANIFEST, Manifest, write_manifest
 from tradingagents.replay.transport import RecordingTransport
+from tradingagents.wiring import build_hub
 
 
 def record_snapshot(
@@ -31,10 +33,6 @@ def record_snapshot(
     API keys are sent but never written: only public query parameters reach the snapshot.
     ``credentials`` default to the environment's; ``skip_reasons`` is passed to the graph.
     """
-    # Imported here: the hub and the graph import this package (it serves their snapshots).
-    from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
-    from tradingagents.providers.hub import ProviderHub  # noqa: PLC0415
-
     root = Path(root)
     if (root / MANIFEST).exists():
         raise SnapshotError(f"{root} already holds a snapshot; record into a new directory")
@@ -61,7 +59,7 @@ def record_snapshot(
         recorders.append(recorder)
         return recorder
 
-    hub = ProviderHub(settings, credentials=credentials, wrap=wrap)
+    hub = build_hub(settings, credentials=credentials, wrap=wrap)
     day = trade_date or today()
     with DiscoveryGraph(settings, providers=hub, today=today, skip_reasons=skip_reasons) as graph:
         # Created once the config and scanners are known good: a refused run leaves nothing.
@@ -74,7 +72,7 @@ def record_snapshot(
     manifest = Manifest(
         trade_date=day,
         kind="recorded",
-        created_by="tradingagents.replay.recorder",
+        created_by="tradingagents.recording",
         recorded_at=recorded_at,
         notes=f"recorded live on {today()} by {len(state['scanner_runs'])} scanners",
         responses=tuple(entries),
