@@ -60,11 +60,16 @@ def register_secret(value: str) -> None:
             _registered.add(value)
 
 
-def known_secrets() -> frozenset[str]:
-    """Every secret value this process knows of: secret-named env vars and registered ones."""
+def known_secrets(also: Iterable[str] = ()) -> frozenset[str]:
+    """Every secret value this process knows of now: secret-named env vars, registered ones and
+    ``also`` (a run's secrets from its start).
+
+    Read afresh on every call, never cached: a secret learned mid-run (an OAuth token fetched
+    by the first call) must be scrubbed from everything recorded after it.
+    """
     with _registered_lock:
         registered = frozenset(_registered)
-    return secrets_from_env() | registered
+    return secrets_from_env() | registered | frozenset(also)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -96,6 +101,7 @@ def _redact(value: Any, secrets: frozenset[str]) -> Any:
             else _redact(item, secrets)
             for key, item in value.items()
         }
+    # Tuples and sets too (a scanner's output, a details value): they become lists, as in JSON.
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact(item, secrets) for item in value]
     return value

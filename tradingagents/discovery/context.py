@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.discovery.tracing import ScannerTrace, traced
 from tradingagents.errors import ScannerTimeout
 from tradingagents.redaction import known_secrets, redact
@@ -22,6 +22,12 @@ _OUTPUT_SUMMARY_CHARS = 300
 _CALL_DETAIL_CHARS = 120
 # How many calls in flight a timeout message names before it only counts the rest.
 _CALLS_NAMED = 3
+
+
+def deadline_passed(deadline: float, now: float) -> bool:
+    """The one rule for every deadline: it has passed from the instant it is reached, so a
+    result that arrives exactly at its deadline is late."""
+    return now >= deadline
 
 
 def freeze(value: Any) -> Any:
@@ -68,7 +74,7 @@ class CallInFlight:
 
     tool: str
     detail: str
-    started: float  # time.monotonic() when it started
+    started: float  # the run clock's monotonic() when it started
 
     def describe(self, now: float) -> str:
         subject = f"{self.tool} {self.detail}" if self.detail else self.tool
@@ -104,6 +110,7 @@ class ScanContext:
 
     __slots__ = (
         "_call_ids",
+        "_clock",
         "_closed",
         "_config",
         "_deadline",
@@ -132,8 +139,11 @@ class ScanContext:
         secrets: frozenset[str] = frozenset(),
         services: Any = None,
         trace: ScannerTrace | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._scanner = scanner
+        # The engine's clock: ``deadline`` is on its monotonic scale.
+        self._clock = clock
         self._trade_date = trade_date
         self._config = freeze(config)
         self._deadline = deadline
@@ -173,21 +183,21 @@ class ScanContext:
 
     @property
     def deadline(self) -> float:
-        """``time.monotonic()`` value by which the scanner must be done."""
+        """The ``monotonic()`` value of the run's clock (``time.monotonic()`` unless a test
+        injects one) by which the scanner must be done; prefer :meth:`remaining`."""
         return self._deadline
 
     def remaining(self) -> float:
         """Seconds left before the deadline (0.0 once passed); use it for HTTP timeouts."""
-        return max(0.0, self._deadline - time.monotonic())
+        return max(0.0, self._deadline - self._clock.monotonic())
 
     def raise_if_cancelled(self) -> None:
         """Raise :class:`ScannerTimeout` if the deadline passed or the run was cancelled."""
-        if self.cancelled.is_set() or time.monotonic() >= self._deadline:
+        if self.cancelled.is_set() or deadline_passed(self._deadline, self._clock.monotonic()):
             raise ScannerTimeout("cancelled", scanner=self._scanner)
 
     def _known(self) -> frozenset[str]:
-        # Secrets learned during the run (an OAuth token) count as much as those known at start.
-        return self._secrets | known_secrets()
+        return known_secrets(self._secrets)
 
     def log_tool_call(
         self,
@@ -258,16 +268,18 @@ class ScanContext:
             handle = traced(
                 self._trace.tool_start, tool, redact(dict(parameters or {}), self._known())
             )
-        start = time.monotonic()
+        start = self._clock.monotonic()
+        error: BaseException | None = None
         try:
             with self.in_flight(tool, parameters):
                 yield call
         except BaseException as exc:
-            duration = time.monotonic() - start
-            self._append(self._entry(tool, parameters, call.output, exc, duration, None), handle)
+            error = exc
             raise
-        duration = time.monotonic() - start
-        self._append(self._entry(tool, parameters, call.output, None, duration, None), handle)
+        finally:
+            # The one place the call is logged, whether the block returned or raised.
+            duration = self._clock.monotonic() - start
+            self._append(self._entry(tool, parameters, call.output, error, duration, None), handle)
 
     @contextmanager
     def in_flight(self, tool: str, parameters: Mapping[str, Any] | None = None) -> Iterator[None]:
@@ -277,7 +289,7 @@ class ScanContext:
         passes meanwhile, its timeout says it was waiting on this call, and for how long.
         """
         detail = call_detail(redact(dict(parameters or {}), self._known()))
-        entry = CallInFlight(tool, detail, time.monotonic())
+        entry = CallInFlight(tool, detail, self._clock.monotonic())
         with self._lock:
             key = next(self._call_ids)
             self._in_flight[key] = entry

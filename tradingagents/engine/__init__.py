@@ -1,5 +1,7 @@
 """The execution engine: runs scanners concurrently or sequentially under real deadlines."""
 
+from tradingagents.engine.cancel import CancelToken
+from tradingagents.engine.policy import ExecutionPolicy, ScanJob
 from tradingagents.engine.pool import DaemonThreadPool
 from tradingagents.engine.records import (
     STATUSES,
@@ -8,13 +10,8 @@ from tradingagents.engine.records import (
     ScannerStatus,
     without_timings,
 )
-from tradingagents.engine.runner import (
-    CancelToken,
-    ExecutionPolicy,
-    ScanJob,
-    describe,
-    run_scanners,
-)
+from tradingagents.engine.reporting import describe
+from tradingagents.engine.runner import run_scanners
 
 __all__ = [
     "STATUSES",
