@@ -250,24 +250,21 @@ def test_quota_is_shared_by_limiters_open_at_once(tmp_path: Path, clock: FakeClo
         assert one.used_today() == other.used_today() == 3
 
 
-def test_losing_the_last_daily_token_to_another_process_gives_the_window_slot_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = FakeClock(datetime(2026, 11, 20, 23, 59, 59, tzinfo=UTC))
-    with (
-        limiter_for(clock, tmp_path, per_minute=1, per_day=1) as mine,
-        limiter_for(clock, tmp_path, per_day=1) as theirs,
-    ):
-        # The other process takes the last token between our check and our insert.
-        monkeypatch.setattr(mine, "_check_daily", lambda wall_ms: None)
-        theirs.acquire(clock.monotonic() + FAR)
+def test_a_token_due_after_midnight_counts_for_the_next_day_and_refusals_book_nothing() -> None:
+    clock = FrozenClock(datetime(2026, 11, 20, 23, 59, 59, tzinfo=UTC))
+    limiter = limiter_for(clock, per_second=0.5, per_day=2)  # a token every 2.1 s
+    start = clock.monotonic()
+    waits = [limiter.acquire(start + FAR) for _ in range(3)]  # 23:59:59, 00:00:01.1, :03.2
+    assert waits == [0.0, pytest.approx(2.1), pytest.approx(4.2)]
 
-        with pytest.raises(RateLimitWouldExceedDeadline, match="daily quota of 1"):
-            mine.acquire(clock.monotonic() + FAR)
-        assert mine.used_today() == 1
-        clock.advance(2.0)  # a new UTC day, well inside the per-minute window
-        # Had the refused attempt kept its per-minute slot, this would wait a minute.
-        assert mine.acquire(clock.monotonic() + FAR) == 0.0
+    # Today has a token left, but the next slot (00:00:05.3) is on a day already used up.
+    with pytest.raises(RateLimitWouldExceedDeadline, match="until 2026-11-22T00:00:00Z") as info:
+        limiter.acquire(start + FAR)
+    assert info.value.wait_s == pytest.approx(86_401.0)
+    assert limiter.used_today() == 1
+    # The refused slot was not booked: the spacing still counts from 00:00:03.2.
+    with pytest.raises(RateLimitWouldExceedDeadline, match=r"token in 6\.30s, 6\.29s left"):
+        limiter.acquire(start + 6.29)
 
 
 def test_a_locked_quota_file_fails_within_the_deadline_as_a_provider_error(
@@ -278,7 +275,7 @@ def test_a_locked_quota_file_fails_within_the_deadline_as_a_provider_error(
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
             started = time.monotonic()
-            with pytest.raises(ProviderError, match="daily quota state unavailable") as info:
+            with pytest.raises(ProviderError, match="rate limit state unavailable") as info:
                 limiter.acquire(clock.monotonic() + 0.2)
             assert time.monotonic() - started < 2.0  # waited ~0.2 s, not SQLite's 5 s
             assert not isinstance(info.value, RateLimitWouldExceedDeadline)

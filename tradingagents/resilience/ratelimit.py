@@ -1,28 +1,25 @@
-"""Per-provider rate limits and persisted daily quotas, shared by all threads, deadline-aware."""
+"""Per-provider rate limits and daily quotas, shared by threads and processes, deadline-aware."""
 
-# What comes from pyrate-limiter (4.x) and what is written here, and why:
-#
-# - The accounting is pyrate-limiter's: ``Rate``/``Duration`` describe the limits, an
-#   ``InMemoryBucket`` (sliding-window log) counts the per-second and per-minute rates, and a
-#   file-backed ``SQLiteBucket`` with the ``FixedWindow`` algorithm counts the per-day quota, so
-#   it survives the process. Both buckets decide on the timestamp of the item they are given,
-#   and every timestamp here comes from the injected ``Clock`` (monotonic ms for the in-memory
-#   bucket, UTC wall-clock ms for the daily one: a FixedWindow of one day over epoch ms is
-#   exactly a UTC calendar day).
-# - The waiting is ours. pyrate-limiter's ``Limiter`` either blocks with ``time.sleep`` (not
-#   injectable, and blind to a caller's deadline) or answers False; it never says "the wait
-#   would be 0.84 s" before spending it. So ``acquire`` reserves the earliest slot the buckets
-#   admit (pushing the item's timestamp forward by the bucket's own retry-after until it fits),
-#   refuses at once when that slot is not before the deadline, and otherwise sleeps on the
-#   injected clock. Reserving under one lock makes waiting threads first-come first-served and
-#   tells each its exact wait up front; no maintained limiter offers a reservation that can be
-#   declined against a deadline on an injected clock.
-# - No ``Limiter`` or ``BucketFactory`` is used, so no background "Leaker" thread is started;
-#   old items are leaked on each ``acquire`` instead, with our clock's time.
-# - Across processes, the daily check-and-insert runs inside ``BEGIN IMMEDIATE`` (SQLite's write
-#   lock): ``SQLiteBucket.put`` counts and then inserts in two statements, so two runs at once
-#   could otherwise both take the last token (its ``use_file_lock`` needs filelock and breaks
-#   non-blocking acquires with filelock 4.3).
+# Written by hand on stdlib sqlite3 rather than on pyrate-limiter (4.5), because its public API
+# cannot express what this module needs:
+# - an injectable clock: a bucket's clock is the private class attribute ``_clock``, and
+#   ``Limiter`` waits with ``time.sleep``, so tests would sleep for real;
+# - deadline-aware waits: ``Limiter`` blocks or answers False, it never says "the token is
+#   0.84 s away" so that a caller can refuse at once instead of sleeping past its deadline,
+#   and a booked item cannot be given back when the request is refused after all;
+# - limits shared by independent processes: its SQLite bucket counts and inserts in two
+#   statements (atomic across processes only through its private ``conn``, or a file lock that
+#   breaks non-blocking acquires), and its multiprocess bucket needs one parent to hand every
+#   worker a ``multiprocessing.Manager`` list, which separate CLI runs do not have.
+# What is needed is small: even spacing for the per-second rate, a sliding window for the
+# per-minute one, and a count per UTC day. All three live in ``state_dir/ratelimits.sqlite``
+# and each acquire is one ``BEGIN IMMEDIATE`` transaction, so every thread and every process
+# using the state directory shares them. A caller books the earliest slot the windows admit
+# (after every slot booked before it: first come, first served) and then sleeps on the
+# injected clock until it is due, or is refused at once when the slot is not before its
+# deadline. Slots are stored as wall-clock (UTC) microseconds, the only time base that
+# processes share; slots booked "in the future" are dropped, so a clock stepped back costs
+# no wait, and a clock stepped forward frees the windows early at worst once.
 
 from __future__ import annotations
 
@@ -30,25 +27,16 @@ import math
 import re
 import sqlite3
 import threading
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
-from pyrate_limiter import (
-    AbstractClock,
-    Duration,
-    FixedWindow,
-    InMemoryBucket,
-    Rate,
-    RateItem,
-    SQLiteBucket,
-)
-
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
 from tradingagents.errors import ProviderError
+from tradingagents.resilience._ratelimit_store import DAY_US, LimitStore, Transaction
 
 DB_FILENAME = "ratelimits.sqlite"
 
@@ -58,8 +46,10 @@ DB_FILENAME = "ratelimits.sqlite"
 SAFETY_MARGIN = 0.05
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_DAY_MS = Duration.DAY.value
-# The provider name becomes part of a SQLite table name.
+_MINUTE_US = math.ceil(60_000_000 * (1 + SAFETY_MARGIN))
+# Waiting for another process's write lock on the store is bounded by the deadline, and this.
+_MAX_BUSY_MS = 5000
+# The provider name is stored with each row, and names an old (pyrate-limiter) table.
 _PROVIDER_RE = re.compile(r"[A-Za-z0-9_]+")
 
 
@@ -151,72 +141,50 @@ class RateLimitWouldExceedDeadline(ProviderError):
         self.resets_at = resets_at
 
 
-def _seconds_to_ms(seconds: float) -> int:
-    # Rounded up (a slot is never earlier than now); the epsilon keeps 1000.105 s, which is
-    # 1000104.9999... ms in binary floating point, from becoming 1000106 ms.
-    return math.ceil(seconds * 1000 - 1e-6)
+def _wall_us(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-def _wall_ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+def _format_utc(epoch_us: int) -> str:
+    return (_EPOCH + timedelta(microseconds=epoch_us)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _format_utc(epoch_ms: int) -> str:
-    return (_EPOCH + timedelta(milliseconds=epoch_ms)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _spacing_us(policy: RateLimitPolicy) -> int:
+    """Microseconds between two tokens at ``per_second`` (margin included), 0 if unlimited."""
+    if policy.per_second is None:
+        return 0
+    # The epsilon keeps 105000.00000000001 (float noise of 1.05e6 / 10) from becoming 105001.
+    return math.ceil(1_000_000 * (1 + SAFETY_MARGIN) / policy.per_second - 1e-6)
 
 
-class _MonotonicMs(AbstractClock):
-    """pyrate-limiter's clock interface (integer milliseconds) over our injectable Clock."""
+def next_slot(
+    newest_first: Sequence[int], now_us: int, *, spacing_us: int, per_minute: int | None
+) -> int:
+    """The earliest time a new token may be used, given the slots already booked.
 
-    def __init__(self, clock: Clock) -> None:
-        self._source = clock
-
-    def now(self) -> int:
-        return _seconds_to_ms(self._source.monotonic())
-
-
-class _ClockedBucket(InMemoryBucket):
-    """An InMemoryBucket whose ``now()`` is our clock (the class default is time.monotonic)."""
-
-    def __init__(self, rates: list[Rate], clock: AbstractClock) -> None:
-        super().__init__(rates)
-        self._clock = clock
-
-
-def _window_rates(policy: RateLimitPolicy) -> list[Rate]:
-    """The per-second and per-minute limits as pyrate-limiter rates, margin included.
-
-    A sliding window counts an item until ``interval`` ms have passed *inclusive*, so a token
-    comes back ``interval + 1`` ms after it was taken; intervals are one ms short to make the
-    spacing exact.
+    Never before the newest booked slot (first come, first served, which also keeps every
+    booked slot at or before the new one), at least ``spacing_us`` after it, and late enough
+    that the ``per_minute``-th newest slot has left the sliding minute window. A slot at ``t``
+    occupies its windows over ``[t, t + length)``.
     """
-    rates: list[Rate] = []
-    spacing_ms = 0
-    if policy.per_second is not None:
-        # Even spacing: one token per 1/rate s, i.e. a window of one item.
-        spacing_ms = math.ceil(1000 * (1 + SAFETY_MARGIN) / policy.per_second - 1e-9)
-        rates.append(Rate(1, spacing_ms - 1))
-    if policy.per_minute is not None:
-        minute_ms = math.ceil(Duration.MINUTE.value * (1 + SAFETY_MARGIN))
-        # Dropped when the spacing already allows no more than this per minute (pyrate-limiter
-        # also rejects a longer window that is looser than a shorter one).
-        if not spacing_ms or policy.per_minute < minute_ms / spacing_ms:
-            if policy.per_minute <= 1:
-                # One token a minute is stricter than any spacing: pyrate-limiter needs limits
-                # that grow with the window, and the spacing adds nothing here.
-                rates = []
-            rates.append(Rate(policy.per_minute, minute_ms - 1))
-    return rates
+    slot = now_us
+    if newest_first:
+        slot = max(slot, newest_first[0] + spacing_us)
+        if per_minute is not None and len(newest_first) >= per_minute:
+            slot = max(slot, newest_first[per_minute - 1] + _MINUTE_US)
+    return slot
 
 
 class ProviderRateLimiter(Closing):
-    """One provider's limits, shared by every scanner and thread that calls it.
+    """One provider's limits, shared by every scanner and thread that calls it, and by every
+    process that uses the same ``state_dir``.
 
     :meth:`acquire` takes one token, sleeping on the injected clock until it is due, but
     never past the caller's deadline: when the token would come too late it raises
     :class:`RateLimitWouldExceedDeadline` at once, without waiting and without spending
-    anything. Waiting callers are served in order of arrival. The daily quota is kept in
-    ``state_dir/ratelimits.sqlite`` (or in memory when ``state_dir`` is None).
+    anything. Waiting callers are served in order of arrival. The windows and the daily quota
+    are kept in ``state_dir/ratelimits.sqlite`` (in memory when ``state_dir`` is None, or when
+    that file cannot be used: then they are this process's own, with a logged warning).
     """
 
     def __init__(
@@ -234,19 +202,15 @@ class ProviderRateLimiter(Closing):
         self.clock = clock
         self._lock = threading.Lock()
         self._closed = False
-        rates = _window_rates(policy)
-        self._window = _ClockedBucket(rates, _MonotonicMs(clock)) if rates else None
-        self._daily: SQLiteBucket | None = None
-        if policy.per_day is not None:
-            if state_dir is not None:
-                state_dir.mkdir(parents=True, exist_ok=True)
-            db_path = str(state_dir / DB_FILENAME) if state_dir is not None else ":memory:"
-            self._daily = SQLiteBucket.init_from_file(
-                [Rate(policy.per_day, Duration.DAY)],
-                table=f"daily_{provider}",
-                db_path=db_path,
-                algorithm=FixedWindow(),
-            )
+        self._spacing_us = _spacing_us(policy)
+        self._windowed = policy.per_second is not None or policy.per_minute is not None
+        # Slots older than this constrain nothing any more.
+        self._horizon_us = max(self._spacing_us, _MINUTE_US if policy.per_minute else 0)
+        self._store = LimitStore(
+            state_dir / DB_FILENAME if state_dir is not None else None,
+            provider,
+            stamp=clock.now().strftime("%Y%m%dT%H%M%SZ"),
+        )
 
     def acquire(self, deadline: float) -> float:
         """Take one token, waiting until it is due; return the seconds waited.
@@ -258,29 +222,21 @@ class ProviderRateLimiter(Closing):
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the {self.provider} rate limiter is closed")
-            now_s = self.clock.monotonic()
-            now_ms = _seconds_to_ms(now_s)
-            today_ms = _wall_ms(self.clock.now())
-            slot_ms: int | None = None
+            # Another process may hold the store's write lock for a moment; wait for it no
+            # longer than the deadline (and never over 5 s).
+            busy_ms = (deadline - self.clock.monotonic()) * 1000
             try:
-                if self._daily is not None:
-                    # Another process may hold the quota file's write lock for a moment;
-                    # wait for it no longer than the deadline (and never over 5 s).
-                    busy_ms = min(5000, max(1, int((deadline - now_s) * 1000)))
-                    self._daily.conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
-                    self._check_daily(today_ms)
-                slot_ms = self._reserve_window_slot(now_s, now_ms, deadline)
-                if self._daily is not None:
-                    # The daily token is dated when the request will go out.
-                    self._take_daily(today_ms + (slot_ms - now_ms), slot_ms)
+                with self._store.transaction(min(_MAX_BUSY_MS, max(1, int(busy_ms)))) as tx:
+                    # Read inside the lock, so processes book in the order of their clocks.
+                    now_s = self.clock.monotonic()
+                    now_us = _wall_us(self.clock.now())
+                    wait_us = self._book(tx, now_us, round((deadline - now_s) * 1_000_000))
             except sqlite3.Error as exc:
-                if slot_ms is not None:
-                    self._give_back(slot_ms)
                 raise ProviderError(
-                    f"{self.provider} daily quota state unavailable: {exc}", provider=self.provider
+                    f"{self.provider} rate limit state unavailable: {exc}", provider=self.provider
                 ) from exc
         # Rounded to microseconds: float noise of the clock is not worth reporting.
-        wait = round(slot_ms / 1000 - self.clock.monotonic(), 6)
+        wait = round(now_s + wait_us / 1_000_000 - self.clock.monotonic(), 6)
         if wait <= 0:
             return 0.0
         self.clock.sleep(wait)
@@ -288,98 +244,62 @@ class ProviderRateLimiter(Closing):
 
     def used_today(self) -> int:
         """Requests counted against today's (UTC) quota, by every run that shares state_dir."""
-        if self._daily is None:
+        if self.policy.per_day is None:
             return 0
         with self._lock:
-            return self._daily_count(_wall_ms(self.clock.now()))
+            return self._store.used(_wall_us(self.clock.now()) // DAY_US)
 
     def close(self) -> None:
-        """Close the quota database connection; the limiter refuses to acquire afterwards."""
+        """Close the store's connection; the limiter refuses to acquire afterwards."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            if self._daily is not None:
-                self._daily.close()  # type: ignore[no-untyped-call]
+            self._store.close()
 
-    # -- internals (called with self._lock held) ------------------------------------------
-
-    def _reserve_window_slot(self, now_s: float, now_ms: int, deadline: float) -> int:
-        """Book the earliest slot the per-second/minute windows admit; refuse past deadline."""
-        window = self._window
-        newest = None
-        if window is not None:
-            window.leak(now_ms)  # forget items older than the longest window
-            newest = window.peek(0)
-        # Never before an earlier reservation: slots stay in order (the log is kept sorted,
-        # and callers are served first come, first served).
-        slot_ms = max(now_ms, newest.timestamp) if newest is not None else now_ms
-        while True:
-            if slot_ms / 1000 >= deadline:
-                self._refuse_for_deadline(slot_ms / 1000 - now_s, deadline - now_s)
-            if window is None:
-                return slot_ms
-            decision = window.put_decision(RateItem(self.provider, slot_ms))
-            assert not isinstance(decision, Awaitable)  # the in-memory bucket is synchronous
-            if decision.allowed:
-                return slot_ms
-            # The bucket says how long until the blocking item leaves the window.
-            slot_ms += max(1, decision.retry_after_ms or 1)
+    def _book(self, tx: Transaction, now_us: int, left_us: int) -> int:
+        """Book the earliest slot every limit admits and spend its daily token; return the
+        microseconds until it is due. Refusals raise before anything is written."""
+        per_day = self.policy.per_day
+        tx.forget(ended_by_us=now_us - self._horizon_us, now_us=now_us)
+        if per_day is not None and tx.used(now_us // DAY_US) >= per_day:
+            self._refuse_for_quota(now_us, now_us)
+        slot_us = now_us
+        if self._windowed:
+            newest = tx.newest_slots(max(1, self.policy.per_minute or 1))
+            slot_us = next_slot(
+                newest, now_us, spacing_us=self._spacing_us, per_minute=self.policy.per_minute
+            )
+        if slot_us - now_us >= left_us:
+            self._refuse_for_deadline((slot_us - now_us) / 1_000_000, left_us / 1_000_000)
+        if self._windowed:
+            tx.book(slot_us, now_us)
+        if per_day is not None:
+            # The daily token is dated when the request will go out (maybe after midnight).
+            slot_day = slot_us // DAY_US
+            if tx.used(slot_day) >= per_day:
+                self._refuse_for_quota(slot_us, now_us)
+            tx.spend(slot_day)
+        return slot_us - now_us
 
     def _refuse_for_deadline(self, wait_s: float, left_s: float) -> NoReturn:
         left = f"{left_s:.2f}s left" if left_s > 0 else "no time left"
+        # The wait is rounded up (0.105 s is "0.11s"): never report a token as nearer than it is.
+        shown = math.ceil(round(max(wait_s, 0.0) * 100, 6)) / 100
         raise RateLimitWouldExceedDeadline(
-            f"rate limit would exceed deadline: next {self.provider} token in "
-            f"{max(wait_s, 0.0):.2f}s, {left}",
+            f"rate limit would exceed deadline: next {self.provider} token in {shown:.2f}s, {left}",
             provider=self.provider,
             wait_s=max(wait_s, 0.0),
         )
 
-    def _daily_count(self, wall_ms: int) -> int:
-        assert self._daily is not None
-        # FixedWindow's leak bound is the start of the window: today's 00:00 UTC.
-        self._daily.leak(wall_ms)
-        return self._daily.count()
-
-    def _check_daily(self, wall_ms: int) -> None:
-        assert self.policy.per_day is not None
-        if self._daily_count(wall_ms) >= self.policy.per_day:
-            self._refuse_for_quota(wall_ms)
-
-    def _take_daily(self, slot_wall_ms: int, slot_ms: int) -> None:
-        daily = self._daily
-        assert daily is not None
-        # One write transaction across processes; put() commits it, a refusal rolls it back.
-        daily.conn.execute("BEGIN IMMEDIATE")
-        try:
-            taken = daily.put(RateItem(self.provider, slot_wall_ms))
-        except BaseException:
-            if daily.conn.in_transaction:
-                daily.conn.rollback()
-            raise
-        if taken:
-            return
-        daily.conn.rollback()
-        # Another process took the last token since _check_daily.
-        self._give_back(slot_ms)
-        self._refuse_for_quota(slot_wall_ms)
-
-    def _give_back(self, slot_ms: int) -> None:
-        """Return the window slot just booked: it is the newest item of the log (the lock is
-        still held). pyrate-limiter has no "un-put", hence the direct edit of its log."""
-        window = self._window
-        if window is not None and window.items and window.items[-1].timestamp == slot_ms:
-            window.items.pop()
-
-    def _refuse_for_quota(self, wall_ms: int) -> NoReturn:
-        resets_ms = wall_ms - wall_ms % _DAY_MS + _DAY_MS
-        resets_at = _EPOCH + timedelta(milliseconds=resets_ms)
+    def _refuse_for_quota(self, day_us: int, now_us: int) -> NoReturn:
+        resets_us = (day_us // DAY_US + 1) * DAY_US
         raise RateLimitWouldExceedDeadline(
             f"rate limit would exceed deadline: the {self.provider} daily quota of "
-            f"{self.policy.per_day} requests is used up until {_format_utc(resets_ms)}",
+            f"{self.policy.per_day} requests is used up until {_format_utc(resets_us)}",
             provider=self.provider,
-            wait_s=(resets_ms - wall_ms) / 1000,
-            resets_at=resets_at,
+            wait_s=(resets_us - now_us) / 1_000_000,
+            resets_at=_EPOCH + timedelta(microseconds=resets_us),
         )
 
 
