@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from tradingagents import cli
-from tradingagents.reports.artifacts import ARTIFACT_NAMES, atomic_write_bytes, atomic_write_text
+from tradingagents.reports.artifacts import ARTIFACT_NAMES
+from tradingagents.reports.atomic import atomic_write_bytes, atomic_write_text
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGKILL") or not hasattr(os, "fork"), reason="needs fork and SIGKILL"

@@ -14,13 +14,12 @@ if TYPE_CHECKING:
         ARTIFACT_NAMES,
         ArtifactError,
         RunArtifacts,
-        atomic_write_bytes,
-        atomic_write_text,
         results_markdown,
         run_directory,
         tool_logs_markdown,
         write_run_artifacts,
     )
+    from tradingagents.reports.atomic import atomic_write_bytes, atomic_write_text
     from tradingagents.reports.timeline import (
         Bar,
         TimelineRow,
@@ -34,8 +33,6 @@ _ARTIFACTS = (
     "ARTIFACT_NAMES",
     "ArtifactError",
     "RunArtifacts",
-    "atomic_write_bytes",
-    "atomic_write_text",
     "results_markdown",
     "run_directory",
     "tool_logs_markdown",
@@ -52,6 +49,7 @@ _TIMELINE = (
 _LAZY = {
     **dict.fromkeys(_ARTIFACTS, "tradingagents.reports.artifacts"),
     **dict.fromkeys(_TIMELINE, "tradingagents.reports.timeline"),
+    **dict.fromkeys(("atomic_write_bytes", "atomic_write_text"), "tradingagents.reports.atomic"),
 }
 
 

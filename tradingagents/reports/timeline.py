@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from tradingagents.engine.records import STATUSES
-from tradingagents.reports.artifacts import atomic_write_bytes
+from tradingagents.reports.atomic import atomic_write_bytes
 
 STATUS_COLORS: dict[str, str] = {
     "ok": "#2ca02c",
