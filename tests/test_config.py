@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from tests.helpers import make_scanner, returning, runs_by_name
 from tradingagents.config import (
+    BUILTIN_PIPELINES,
+    BUILTIN_SCANNERS,
+    DEFAULT_UNIVERSE,
     DiscoveryConfig,
+    ScannerSettings,
     deep_merge,
     did_you_mean,
     known_keys,
@@ -38,6 +42,48 @@ def test_partial_config_is_merged_over_the_defaults_without_mutating_them() -> N
     assert config.scanner_execution.global_timeout_seconds is None
     assert config.rank.max_candidates == 25
     assert repr(DEFAULT_CONFIG) == before
+
+
+def test_the_models_are_the_one_source_of_the_defaults() -> None:
+    defaults = DiscoveryConfig()
+    assert load_config({}) == defaults
+    assert load_config(None) == defaults
+    assert load_config(DEFAULT_CONFIG) == defaults
+    assert {"discovery": defaults.model_dump(mode="json")} == DEFAULT_CONFIG
+    # The universe the bundled sample snapshot was generated for, in both forms.
+    assert defaults.universe == DEFAULT_UNIVERSE
+    assert len(DEFAULT_UNIVERSE) == 24
+    assert DEFAULT_CONFIG["discovery"]["universe"] == list(DEFAULT_UNIVERSE)
+    # Scanner and pipeline settings default to their models', not to copies per name.
+    assert defaults.scanners == {} and defaults.pipelines == {}
+
+
+def test_builtin_names_are_the_registered_scanners_and_their_pipelines() -> None:
+    from tradingagents.discovery.registry import load_registry
+
+    builtin = [cls for cls in load_registry().scanners if cls.name in BUILTIN_SCANNERS]
+    assert sorted(cls.name for cls in builtin) == sorted(BUILTIN_SCANNERS)
+    assert {cls.pipeline for cls in builtin} == set(BUILTIN_PIPELINES)
+
+
+def _models(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """``model`` and every model its fields hold, directly or as table values."""
+    found = [model]
+    for info in model.model_fields.values():
+        for inner in (info.annotation, *getattr(info.annotation, "__args__", ())):
+            if isinstance(inner, type) and issubclass(inner, BaseModel) and inner not in found:
+                found += [m for m in _models(inner) if m not in found]
+    return found
+
+
+def test_every_config_field_has_a_one_line_description() -> None:
+    # ScannerSettings is being merged with ScannerParams, which will carry the descriptions.
+    models = [m for m in _models(DiscoveryConfig) if m is not ScannerSettings]
+    assert len(models) > 10
+    for model in models:
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name} has no description"
+            assert "\n" not in info.description, f"{model.__name__}.{name}: one line"
 
 
 def test_deep_merge_replaces_scalars_and_lists_and_merges_mappings() -> None:

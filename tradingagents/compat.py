@@ -6,10 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tradingagents.default_config import DEFAULT_CONFIG
+from tradingagents.config import BUILTIN_PIPELINES
 from tradingagents.discovery.registry import load_registry
-
-_OURS = DEFAULT_CONFIG["discovery"]
 
 # Keys of the seed's discovery section with no equivalent here, and why.
 _IGNORED_REASONS = {
@@ -135,10 +133,10 @@ def _map_known(
 
 def _map_pipelines(value: Mapping[str, Any], ours: dict[str, Any], ignore: _Ignore) -> None:
     for pipeline, settings in value.items():
-        if pipeline not in _OURS["pipelines"]:
+        if pipeline not in BUILTIN_PIPELINES:
             ignore(
                 f"pipelines.{pipeline}",
-                f"no such pipeline here ({', '.join(sorted(_OURS['pipelines']))})",
+                f"no such pipeline here ({', '.join(sorted(BUILTIN_PIPELINES))})",
             )
             continue
         if not isinstance(settings, Mapping):

@@ -1,9 +1,10 @@
-"""Typed discovery configuration: user dicts merged over the defaults and validated up front."""
+"""Typed discovery configuration: the one definition of every default, and user dicts validated."""
 
 from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 import types
 from collections.abc import Iterable, Mapping, Sequence
@@ -11,10 +12,36 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.errors import ConfigError, ConfigProblem
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+# The sample snapshot is generated for exactly these symbols (scripts/generate_sample_snapshot.py).
+DEFAULT_UNIVERSE: tuple[str, ...] = (
+    "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "AMD", "INTC", "F", "T", "BAC",
+    "JPM", "XOM", "CVX", "PFE", "KO", "DIS", "NFLX", "CRM", "PLTR", "UBER", "BRK-B", "WMT",
+)  # fmt: skip
+# Names, not defaults: config may name a built-in scanner or pipeline even when a graph runs
+# other scanners, and a misspelt one gets a suggestion.
+BUILTIN_SCANNERS: tuple[str, ...] = (
+    "market_movers",
+    "insider_buying",
+    "volume_accumulation",
+    "technical_breakout",
+    "rsi_oversold",
+    "earnings_calendar",
+    "options_flow",
+    "reddit_trending",
+    "sec_catalysts",
+)
+BUILTIN_PIPELINES: tuple[str, ...] = (
+    "momentum",
+    "edge",
+    "mean_reversion",
+    "events",
+    "social",
+    "news",
+)
 
 
 class ScannerExecutionConfig(BaseModel):
@@ -22,10 +49,27 @@ class ScannerExecutionConfig(BaseModel):
 
     model_config = _FROZEN
 
-    concurrent: bool = True
-    max_workers: int = Field(default=8, gt=0, le=1024)
-    timeout_seconds: float = Field(default=30.0, gt=0, le=86_400)
-    global_timeout_seconds: float | None = Field(default=None, gt=0, le=7 * 86_400)
+    concurrent: bool = Field(
+        default=True,
+        description="Run scanners over a thread pool; false runs them one at a time in "
+        "registration order under the same timeout rules.",
+    )
+    max_workers: int = Field(
+        default=8, gt=0, le=1024, description="At most this many scanners run at once."
+    )
+    timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=86_400,
+        description="Per-scanner deadline, counted from that scanner's own start.",
+    )
+    global_timeout_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=7 * 86_400,
+        description="Deadline of the whole discovery step, queue waits included; None: no "
+        "bound beyond what the per-scanner timeouts imply.",
+    )
 
 
 class ScannerSettings(BaseModel):
@@ -44,17 +88,34 @@ class ScannerSettings(BaseModel):
 
 
 class PipelineSettings(BaseModel):
+    """A pipeline's switch."""
+
     model_config = _FROZEN
 
-    enabled: bool = True
+    enabled: bool = Field(
+        default=True, description="False: every scanner of that pipeline is recorded as skipped."
+    )
 
 
 class FilterConfig(BaseModel):
+    """The filter node: what it drops before ranking."""
+
     model_config = _FROZEN
 
-    min_price: float | None = Field(default=None, ge=0)
-    min_volume: float | None = Field(default=None, ge=0)
-    exclude_tickers: tuple[str, ...] = ()
+    min_price: float | None = Field(
+        default=None,
+        ge=0,
+        description="Drop candidates carrying a price below this; None: no minimum.",
+    )
+    min_volume: float | None = Field(
+        default=None,
+        ge=0,
+        description="Drop candidates carrying a volume below this; None: no minimum.",
+    )
+    exclude_tickers: tuple[str, ...] = Field(
+        default=(),
+        description="Tickers never to emit (normalised like candidate tickers).",
+    )
 
 
 class PriorityWeights(BaseModel):
@@ -62,10 +123,10 @@ class PriorityWeights(BaseModel):
 
     model_config = _FROZEN
 
-    critical: float = Field(default=1.0, ge=0)
-    high: float = Field(default=0.8, ge=0)
-    medium: float = Field(default=0.6, ge=0)
-    low: float = Field(default=0.4, ge=0)
+    critical: float = Field(default=1.0, ge=0, description="Weight of a critical signal.")
+    high: float = Field(default=0.8, ge=0, description="Weight of a high-priority signal.")
+    medium: float = Field(default=0.6, ge=0, description="Weight of a medium-priority signal.")
+    low: float = Field(default=0.4, ge=0, description="Weight of a low-priority signal.")
 
     def of(self, priority: str) -> float:
         """The weight of a priority level (``"high"`` or ``Priority.HIGH``)."""
@@ -74,23 +135,35 @@ class PriorityWeights(BaseModel):
 
 
 class RankConfig(BaseModel):
-    """The rank node: the scoring model's constants (docs/scoring.md), promotion and the cap.
-
-    The defaults live here only; ``DEFAULT_CONFIG`` does not repeat them.
-    """
+    """The rank node: the scoring model's constants (docs/scoring.md), promotion and the cap."""
 
     model_config = _FROZEN
 
-    # Keep at most this many candidates after ranking.
-    max_candidates: int = Field(default=25, ge=0)
-    # Added to the score per distinct scanner beyond the first (confluence).
-    confluence_boost: float = Field(default=0.1, ge=0)
-    # A ticker found by at least this many scanners moves up one priority level (None: never).
-    promote_at_sources: int | None = Field(default=3, ge=2)
-    # Each scanner's signal (0-1) is multiplied by the weight of the priority it gave.
-    priority_weights: PriorityWeights = PriorityWeights()
-    # The signal of a candidate whose scanner gives neither `signal` nor `score`.
-    default_signal: float = Field(default=0.5, ge=0, le=1)
+    max_candidates: int = Field(
+        default=25, ge=0, description="Cap on ranked_candidates: keep at most this many."
+    )
+    confluence_boost: float = Field(
+        default=0.1,
+        ge=0,
+        description="Score added per distinct contributing scanner beyond the first.",
+    )
+    promote_at_sources: int | None = Field(
+        default=3,
+        ge=2,
+        description="A ticker found by this many scanners moves up one priority level; "
+        "None: never.",
+    )
+    priority_weights: PriorityWeights = Field(
+        default=PriorityWeights(),
+        description="Each scanner's signal (0-1) is multiplied by the weight of the priority "
+        "it gave.",
+    )
+    default_signal: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="The signal of a candidate whose scanner gives neither signal nor score.",
+    )
 
 
 class LlmRankConfig(BaseModel):
@@ -98,20 +171,55 @@ class LlmRankConfig(BaseModel):
 
     model_config = _FROZEN
 
-    # The prompt holds at most this many of the top ranked candidates, each context clipped to
-    # max_context_chars, so its size is bounded whatever the scanners found.
-    max_candidates_in_prompt: int = Field(default=30, ge=1, le=1000)
-    max_context_chars: int = Field(default=200, ge=0, le=10_000)
-    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
-    # Naming a model here builds it with langchain's init_chat_model (the `llm` extra plus the
-    # provider's package, e.g. langchain-openai); a model object passed to DiscoveryGraph wins.
-    # Its key comes from the provider's usual variable (OPENAI_API_KEY...) or
-    # credentials.llm_api_key, never from this section.
-    provider: str | None = Field(default=None, min_length=1, max_length=64)
-    model: str | None = Field(default=None, min_length=1, max_length=200)
-    base_url: str | None = None
-    # None: the provider's default (reasoning models refuse anything else); 0 for repeatability.
-    temperature: float | None = Field(default=None, ge=0, le=2)
+    # Both bounds keep the prompt's size bounded whatever the scanners found.
+    max_candidates_in_prompt: int = Field(
+        default=30,
+        ge=1,
+        le=1000,
+        description="Top ranked candidates sent to the LLM ranker; the rest keep their order "
+        "after them.",
+    )
+    max_context_chars: int = Field(
+        default=200,
+        ge=0,
+        le=10_000,
+        description="Each candidate's context is cut to this many characters in the prompt.",
+    )
+    timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="No answer by then: the deterministic ranking is kept.",
+    )
+    # A model object passed to DiscoveryGraph wins over one named here. The key comes from the
+    # provider's usual variable (OPENAI_API_KEY...) or credentials.llm_api_key, never from this
+    # section, so that a config file can be shared.
+    provider: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Chat model provider for langchain's init_chat_model (the llm extra plus "
+        "the provider's package); set with model, it adds the llm_rank node.",
+    )
+    model: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Chat model name for init_chat_model; both provider and model, or neither.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="The model's endpoint (OpenAI-compatible or self-hosted: vLLM, Ollama...); "
+        "None: the provider's.",
+    )
+    # None rather than 0 by default: reasoning models refuse any temperature but their own.
+    temperature: float | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description="Sampling temperature; None: the provider's default; 0 for more "
+        "repeatable rankings where it is allowed.",
+    )
 
 
 ProviderName = Literal[
@@ -124,11 +232,21 @@ class SourceConfig(BaseModel):
 
     model_config = _FROZEN
 
-    mode: Literal["replay", "live"] = "replay"
-    # Snapshot directory for replay; None is the sample snapshot bundled with the package.
-    snapshot: str | None = None
-    # Replay each response after its recorded latency, so concurrency is visible offline.
-    replay_latency: bool = False
+    mode: Literal["replay", "live"] = Field(
+        default="replay",
+        description="replay: serve every provider from a snapshot of recorded or generated "
+        "responses, offline; live: call the real APIs.",
+    )
+    snapshot: str | None = Field(
+        default=None,
+        description="Snapshot directory for replay; None: the sample snapshot bundled with "
+        "the package.",
+    )
+    replay_latency: bool = Field(
+        default=False,
+        description="Wait each response's recorded latency before serving it, so concurrency "
+        "is visible offline.",
+    )
 
 
 class ProviderSettings(BaseModel):
@@ -136,45 +254,100 @@ class ProviderSettings(BaseModel):
 
     model_config = _FROZEN
 
-    base_url: str | None = None
-    max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
-    connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    # EDGAR requires a declared User-Agent with contact info (also read from SEC_USER_AGENT).
-    user_agent: str | None = None
+    base_url: str | None = Field(
+        default=None,
+        description="Where that provider's client sends requests; None: the API's own URL.",
+    )
+    max_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, description="Response size cap in bytes (20 MiB)."
+    )
+    connect_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="TCP connect timeout; the read timeout is the scanner's remaining time.",
+    )
+    user_agent: str | None = Field(
+        default=None,
+        description="User-Agent sent (EDGAR requires one with contact info); for sec_edgar, "
+        "None: SEC_USER_AGENT.",
+    )
 
 
 class RetryConfig(BaseModel):
+    """Retries of transient failures (timeouts, connection errors, 429, 5xx) in live mode."""
+
     model_config = _FROZEN
 
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    initial_backoff_seconds: float = Field(default=0.5, ge=0)
-    max_backoff_seconds: float = Field(default=8.0, ge=0)
-    jitter_seconds: float = Field(default=0.5, ge=0)
-    max_retry_after_seconds: float = Field(default=60.0, ge=0)
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per provider call (live mode)."
+    )
+    initial_backoff_seconds: float = Field(
+        default=0.5, ge=0, description="First wait of the exponential backoff."
+    )
+    max_backoff_seconds: float = Field(
+        default=8.0, ge=0, description="Longest wait of the exponential backoff."
+    )
+    jitter_seconds: float = Field(
+        default=0.5, ge=0, description="Random jitter added to each backoff wait, at most."
+    )
+    max_retry_after_seconds: float = Field(
+        default=60.0, ge=0, description="Cap on a server's Retry-After."
+    )
 
 
 class RateLimitConfig(BaseModel):
+    """One provider's request rate; each field set overrides that provider's built-in default."""
+
     model_config = _FROZEN
 
-    per_second: float | None = Field(default=None, gt=0, le=500)
-    per_minute: int | None = Field(default=None, gt=0)
-    per_day: int | None = Field(default=None, gt=0)
+    per_second: float | None = Field(
+        default=None,
+        gt=0,
+        le=500,
+        description="Requests per second, in the process; None: the built-in default.",
+    )
+    per_minute: int | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per minute, in the process; None: the built-in default.",
+    )
+    per_day: int | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per day, persisted across runs in the state directory; None: the "
+        "built-in default.",
+    )
 
 
 class CacheConfig(BaseModel):
+    """The persistent HTTP response cache (live mode)."""
+
     model_config = _FROZEN
 
-    enabled: bool = True
-    # Seconds of freshness by "<provider>:<path glob>", merged over the built-in table.
-    ttl_seconds: dict[str, float] = Field(default_factory=dict)
+    enabled: bool = Field(default=True, description="Use the persistent HTTP response cache.")
+    ttl_seconds: dict[str, float] = Field(
+        default_factory=dict,
+        description='Seconds of freshness by "<provider>:<path glob>", matched before the '
+        "built-in table (docs/resilience.md).",
+    )
 
 
 class BreakerConfig(BaseModel):
+    """Per-scanner circuit breakers (live mode), persisted in the state directory."""
+
     model_config = _FROZEN
 
-    enabled: bool = True
-    failure_threshold: int = Field(default=3, ge=1)
-    reset_timeout_seconds: float = Field(default=3600.0, gt=0)
+    enabled: bool = Field(default=True, description="Per-scanner circuit breakers (live mode).")
+    failure_threshold: int = Field(
+        default=3,
+        ge=1,
+        description="Consecutive failed runs (error or timeout) that open a scanner's breaker.",
+    )
+    reset_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long an open breaker waits before one trial run (half-open).",
+    )
 
 
 class ResilienceConfig(BaseModel):
@@ -182,35 +355,61 @@ class ResilienceConfig(BaseModel):
 
     model_config = _FROZEN
 
-    # SQLite state (quotas, breakers, HTTP cache); None: $TRADINGAGENTS_STATE_DIR or
-    # ~/.local/state/tradingagents.
-    state_dir: str | None = None
-    retry: RetryConfig = RetryConfig()
-    # Per provider, merged over the documented defaults (e.g. sec_edgar 10/s).
-    rate_limits: dict[ProviderName, RateLimitConfig] = Field(default_factory=dict)
-    cache: CacheConfig = CacheConfig()
-    breaker: BreakerConfig = BreakerConfig()
+    state_dir: str | None = Field(
+        default=None,
+        description="SQLite state (quotas, breakers, HTTP cache); None: "
+        "$TRADINGAGENTS_STATE_DIR, else ~/.local/state/tradingagents.",
+    )
+    retry: RetryConfig = Field(default=RetryConfig(), description="Retries with backoff.")
+    rate_limits: dict[ProviderName, RateLimitConfig] = Field(
+        default_factory=dict,
+        description="Per provider, over the built-in limits (e.g. sec_edgar 10/s; "
+        "docs/resilience.md).",
+    )
+    cache: CacheConfig = Field(default=CacheConfig(), description="The HTTP response cache.")
+    breaker: BreakerConfig = Field(default=BreakerConfig(), description="Circuit breakers.")
 
 
 class DiscoveryConfig(BaseModel):
-    """The ``discovery`` section of the configuration, validated."""
+    """The ``discovery`` section of the configuration, validated; its defaults are the defaults."""
 
     model_config = _FROZEN
 
-    source: SourceConfig = SourceConfig()
-    providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
-    # Symbols the history-based scanners (and options flow) look at.
-    universe: tuple[str, ...] = ()
-    # Where shared loads are cached (parquet); None: $TRADINGAGENTS_CACHE_DIR or ~/.cache.
-    cache_dir: str | None = None
-    resilience: ResilienceConfig = ResilienceConfig()
+    source: SourceConfig = Field(default=SourceConfig(), description="Where data comes from.")
+    providers: dict[ProviderName, ProviderSettings] = Field(
+        default_factory=dict, description="Connection settings by provider."
+    )
+    # The sample snapshot holds these symbols' bars and option chains, so the default run finds
+    # what it was planted with; an empty universe would leave four scanners nothing to scan.
+    universe: tuple[str, ...] = Field(
+        default=DEFAULT_UNIVERSE,
+        description="Symbols the history scanners and options_flow look at (24 liquid large "
+        "caps by default).",
+    )
+    cache_dir: str | None = Field(
+        default=None,
+        description="Parquet cache of live price history; None: $TRADINGAGENTS_CACHE_DIR, else "
+        "~/.cache/tradingagents.",
+    )
+    resilience: ResilienceConfig = Field(
+        default=ResilienceConfig(),
+        description="Live-mode protection; replay reads local files and needs none of it.",
+    )
 
-    scanner_execution: ScannerExecutionConfig = ScannerExecutionConfig()
-    scanners: dict[str, ScannerSettings] = Field(default_factory=dict)
-    pipelines: dict[str, PipelineSettings] = Field(default_factory=dict)
-    filter: FilterConfig = FilterConfig()
-    rank: RankConfig = RankConfig()
-    llm_rank: LlmRankConfig = LlmRankConfig()
+    scanner_execution: ScannerExecutionConfig = Field(
+        default=ScannerExecutionConfig(), description="Dispatch and deadlines."
+    )
+    scanners: dict[str, ScannerSettings] = Field(
+        default_factory=dict,
+        description="Settings by scanner name; keys other than the common ones are the "
+        "scanner's own typed params.",
+    )
+    pipelines: dict[str, PipelineSettings] = Field(
+        default_factory=dict, description="Switches by pipeline name."
+    )
+    filter: FilterConfig = Field(default=FilterConfig(), description="The filter node.")
+    rank: RankConfig = Field(default=RankConfig(), description="The rank node.")
+    llm_rank: LlmRankConfig = Field(default=LlmRankConfig(), description="The optional LLM ranker.")
 
     @field_validator("universe")
     @classmethod
@@ -226,6 +425,12 @@ class DiscoveryConfig(BaseModel):
 
     def provider(self, name: ProviderName) -> ProviderSettings:
         return self.providers.get(name) or ProviderSettings()
+
+
+@functools.cache
+def _defaults() -> Mapping[str, Any]:
+    # Computed once; deep_merge copies it, so callers never share or mutate it.
+    return DiscoveryConfig().model_dump()
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -316,7 +521,7 @@ def load_config(
     source: str | None = None,
     strict: bool = True,
 ) -> DiscoveryConfig:
-    """Merge a partial user config over :data:`DEFAULT_CONFIG` and validate its ``discovery`` part.
+    """Merge a partial user config over the defaults and validate its ``discovery`` part.
 
     ``config`` is a whole application config (other top-level keys belong to the rest of the
     application and are left alone) or an already validated :class:`DiscoveryConfig`.
@@ -339,7 +544,7 @@ def load_config(
             [ConfigProblem("discovery", f"expected a mapping, got {type(discovery).__name__}")],
             source=source,
         )
-    merged = deep_merge(DEFAULT_CONFIG["discovery"], discovery)
+    merged = deep_merge(_defaults(), discovery)
     # Lists in JSON-ish input become tuples so the frozen model stays hashable and read-only.
     filt = merged.get("filter")
     if isinstance(filt, dict) and isinstance(filt.get("exclude_tickers"), list):

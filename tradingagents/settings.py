@@ -23,6 +23,8 @@ from pydantic_settings import (
 )
 
 from tradingagents.config import (
+    BUILTIN_PIPELINES,
+    BUILTIN_SCANNERS,
     DiscoveryConfig,
     deep_merge,
     did_you_mean,
@@ -32,13 +34,14 @@ from tradingagents.config import (
     without,
 )
 from tradingagents.credentials import ENV_PREFIX, Credentials, env_vars
-from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.errors import ConfigError, ConfigProblem
 
 ENV_DELIMITER = "__"
 # TRADINGAGENTS_* variables read elsewhere (state and cache directories, test fixtures), so not
 # reported as unknown.
 _OTHER_ENV = frozenset({"STATE_DIR", "CACHE_DIR", "FIXTURES"})
+# Names a table keyed by name may hold even when no scanner of that name is installed.
+_BUILTIN_NAMES = {"scanners": BUILTIN_SCANNERS, "pipelines": BUILTIN_PIPELINES}
 
 
 class _EnvBase(BaseSettings):
@@ -156,9 +159,7 @@ def _holds_known_keys(place: str, table: Mapping[str, Any]) -> bool:
         known = set(known_keys(DiscoveryConfig, [section]))
         annotation = DiscoveryConfig.model_fields[section].annotation
         if get_origin(annotation) is dict:  # a table of names: scanners, providers, pipelines
-            names = set(get_args(get_args(annotation)[0])) | set(
-                DEFAULT_CONFIG["discovery"].get(section, {})
-            )
+            names = set(get_args(get_args(annotation)[0])) | set(_BUILTIN_NAMES.get(section, ()))
             if section == "scanners":
                 names |= _scanner_names()
             return any(

@@ -142,7 +142,7 @@ def test_a_seeded_candidate_without_by_source_is_its_own_source() -> None:
 
 
 def test_the_rank_defaults_are_defined_once_in_the_model() -> None:
-    assert DEFAULT_CONFIG["discovery"]["rank"] == {}
+    assert DEFAULT_CONFIG["discovery"]["rank"] == RankConfig().model_dump(mode="json")
     assert load_config().rank == RankConfig()
     rank = RankConfig()
     assert (rank.confluence_boost, rank.default_signal) == (0.1, 0.5)
