@@ -12,6 +12,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tradingagents.discovery.scanner import ScannerParams
 from tradingagents.errors import ConfigError, ConfigProblem
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -72,19 +73,16 @@ class ScannerExecutionConfig(BaseModel):
     )
 
 
-class ScannerSettings(BaseModel):
+class ScannerSettings(ScannerParams):
     """Settings every scanner understands; scanner-specific params ride along as extras.
 
-    The extras are validated against the scanner's own ``Params`` model once the scanner is known
+    The fields and their defaults are :class:`ScannerParams`'s, declared once there. The extras
+    are validated against the scanner's own ``Params`` model once the scanner is known
     (see :func:`tradingagents.discovery.scanner.validate_params`).
     """
 
+    # Extras allowed: the config is read before the scanners (and their Params) are known.
     model_config = ConfigDict(extra="allow", frozen=True, strict=True)
-
-    enabled: bool = True
-    # Most candidates the scanner may emit; None for no cap.
-    limit: int | None = Field(default=10, ge=1)
-    timeout_seconds: float | None = Field(default=None, gt=0, le=86_400)
 
 
 class PipelineSettings(BaseModel):

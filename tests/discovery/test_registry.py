@@ -1,4 +1,4 @@
-"""Registration only through the entry-point group; broken plugins are reported, not fatal."""
+"""Registration only through the entry-point group; what a Scanner class may declare."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from tests.helpers import make_scanner, returning
-from tradingagents.discovery import ENTRY_POINT_GROUP, ScanContext, Scanner, load_registry
+from tradingagents.config import ScannerSettings
+from tradingagents.discovery import (
+    ENTRY_POINT_GROUP,
+    ScanContext,
+    Scanner,
+    ScannerParams,
+    load_registry,
+)
 from tradingagents.discovery.registry import instantiate
 from tradingagents.errors import RegistryError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
@@ -88,3 +95,65 @@ def test_instantiate_rejects_duplicates_and_non_scanners() -> None:
 def test_names_must_be_snake_case(attr: str, value: str) -> None:
     with pytest.raises(RegistryError, match="snake_case"):
         type("Bad", (Scanner,), {attr: value, "scan": lambda self, ctx: []})
+
+
+class GapParams(ScannerParams):
+    min_gap_pct: float = 2.0
+
+
+class Gappers(Scanner[GapParams]):
+    name = "gappers"
+
+    def scan(self, ctx: ScanContext) -> list[Any]:
+        gap = self.params(ctx).min_gap_pct  # typed: no isinstance check needed
+        return [{"ticker": "F", "priority": "low", "context": f"gapped {gap:g}%"}]
+
+
+def test_the_type_argument_is_the_params_model() -> None:
+    assert Gappers.Params is GapParams
+    config = {"discovery": {"scanners": {"gappers": {"min_gap_pct": 5}}}}
+    state = DiscoveryGraph(config, [Gappers]).run("2026-11-27")
+    assert [c["context"] for c in state["candidates"]] == ["gapped 5%"]
+
+
+def test_params_set_beside_a_type_argument_must_be_that_model_or_a_subclass() -> None:
+    class Wider(GapParams):
+        max_gap_pct: float = 9.0
+
+    class Narrowed(Scanner[GapParams]):
+        name = "narrowed"
+        Params = Wider
+
+        def scan(self, ctx: ScanContext) -> list[Any]:
+            return []
+
+    assert Narrowed.Params is Wider
+    with pytest.raises(RegistryError, match="not the type argument GapParams"):
+
+        class Mismatched(Scanner[GapParams]):
+            name = "mismatched"
+            Params = ScannerParams
+
+            def scan(self, ctx: ScanContext) -> list[Any]:
+                return []
+
+
+def test_scanners_without_a_type_argument_keep_the_params_they_set_or_inherit() -> None:
+    assert PluginScanner.Params is ScannerParams
+    assert make_scanner("typed", returning("F"), params=GapParams).Params is GapParams
+
+    class MoreGappers(Gappers):
+        name = "more_gappers"
+
+    assert MoreGappers.Params is GapParams
+
+
+def test_the_config_scanner_settings_are_the_scanner_params_plus_extras() -> None:
+    assert issubclass(ScannerSettings, ScannerParams)
+    assert ScannerSettings().model_dump() == ScannerParams().model_dump()
+    settings = ScannerSettings.model_validate({"limit": 3, "min_gap_pct": 5.0})
+    assert (settings.enabled, settings.limit, settings.model_extra) == (
+        True,
+        3,
+        {"min_gap_pct": 5.0},
+    )

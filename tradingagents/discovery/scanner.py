@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tradingagents.config import ScannerSettings, problems_from_validation
+# typing_extensions for PEP 696 defaults (3.13 in typing): a bare ``Scanner`` means
+# ``Scanner[ScannerParams]``, so plugins and annotations written before the generic still check.
+from typing_extensions import TypeVar
+
 from tradingagents.discovery.candidate import Candidate
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ConfigProblem, RegistryError
@@ -20,24 +23,40 @@ _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 class ScannerParams(BaseModel):
     """Settings every scanner has; subclass it to declare a scanner's own typed params.
 
-    ``extra="forbid"``: a misspelt setting is a config error naming its key path, not a
-    silently ignored value.
+    The one declaration of these settings: ``tradingagents.config.ScannerSettings`` derives
+    from it. ``extra="forbid"``: a misspelt setting is a config error naming its key path, not
+    a silently ignored value.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    enabled: bool = True
-    # Most candidates the scanner may emit; None for no cap.
-    limit: int | None = Field(default=10, ge=1)
-    timeout_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    enabled: bool = Field(default=True, description="Run this scanner.")
+    limit: int | None = Field(
+        default=10, ge=1, description="Most candidates the scanner may emit; null for no cap."
+    )
+    timeout_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=86_400,
+        description="This scanner's timeout; null for `scanner_execution.timeout_seconds`.",
+    )
 
 
-class Scanner(ABC):
+# Covariant: a Scanner[RsiOversoldParams] is usable wherever a Scanner is expected, since the
+# params only come out of a scanner (``params()``), never go in.
+P_co = TypeVar("P_co", bound=ScannerParams, covariant=True, default=ScannerParams)
+
+
+class Scanner(ABC, Generic[P_co]):
     """One independent source of candidates.
 
-    Subclasses set ``name`` (unique snake_case id), ``pipeline`` (a group config can switch off)
-    and optionally ``Params``, and implement :meth:`scan`. I/O belongs in provider clients;
-    ``scan`` gets a read-only :class:`ScanContext` and returns candidates (or dicts).
+    Subclasses set ``name`` (unique snake_case id) and ``pipeline`` (a group config can switch
+    off), and implement :meth:`scan`. I/O belongs in provider clients; ``scan`` gets a read-only
+    :class:`ScanContext` and returns candidates (or dicts).
+
+    A scanner with its own settings names its params model as the type argument,
+    ``class RsiOversold(Scanner[RsiOversoldParams])``: that sets ``Params`` and types
+    :meth:`params`. Setting ``Params`` directly, as before, still works.
 
     Scanners are registered only through the ``tradingagents.scanners`` entry-point group, so
     defining one in a test or notebook has no global effect.
@@ -45,6 +64,8 @@ class Scanner(ABC):
 
     name: ClassVar[str]
     pipeline: ClassVar[str] = "default"
+    # Not ClassVar[type[P_co]]: a ClassVar cannot hold a type variable. __init_subclass__ keeps
+    # it a subclass of the type argument, which is what makes params()'s cast sound.
     Params: ClassVar[type[ScannerParams]] = ScannerParams
     # The data providers the scanner needs, and those it uses when they are available (a
     # fallback, a second source): what `tradingagents scanners list` shows keys for.
@@ -63,17 +84,44 @@ class Scanner(ABC):
             raise RegistryError(
                 f"{cls.__qualname__}.pipeline must be a snake_case string, got {pipeline!r}"
             )
+        declared = _params_argument(cls)
+        if declared is None:
+            return
+        own = cls.__dict__.get("Params")
+        if own is None:
+            cls.Params = declared
+        elif not (isinstance(own, type) and issubclass(own, declared)):
+            raise RegistryError(
+                f"{cls.__qualname__}.Params is {own!r}, not the type argument "
+                f"{declared.__qualname__} or a subclass of it"
+            )
 
     @abstractmethod
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         """Return this scanner's candidates for ``ctx.trade_date``."""
 
-    def params(self, ctx: ScanContext) -> ScannerParams:
+    def params(self, ctx: ScanContext) -> P_co:
         """This scanner's settings as its typed ``Params`` model."""
-        return self.Params.model_validate(_thaw(ctx.config))
+        return cast(P_co, self.Params.model_validate(_thaw(ctx.config)))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {getattr(self, 'name', '?')!r} pipeline={self.pipeline!r}>"
+
+
+def _params_argument(cls: type[Scanner[Any]]) -> type[ScannerParams] | None:
+    """The params model named in ``class X(Scanner[XParams])``, if the class names one.
+
+    A type variable (a generic intermediate base) or no argument (``class X(Scanner)``, a class
+    built with ``type()``) names none: the class keeps the ``Params`` it sets or inherits.
+    """
+    for base in cls.__dict__.get("__orig_bases__", ()):
+        origin = get_origin(base)
+        if not (isinstance(origin, type) and issubclass(origin, Scanner)):
+            continue
+        for arg in get_args(base):
+            if isinstance(arg, type) and issubclass(arg, ScannerParams):
+                return arg
+    return None
 
 
 def scanner_name(scanner: Scanner | type[Scanner]) -> str:
@@ -84,16 +132,18 @@ def scanner_name(scanner: Scanner | type[Scanner]) -> str:
 
 
 def validate_params(
-    scanner: Scanner, settings: ScannerSettings | Mapping[str, Any] | None
+    scanner: Scanner, settings: ScannerParams | Mapping[str, Any] | None
 ) -> tuple[dict[str, Any], list[ConfigProblem]]:
     """Validate one scanner's settings against its ``Params``.
 
-    Returns the validated settings as a plain dict (defaults filled in) and the problems found,
-    each with the full key path ``discovery.scanners.<name>.<key>``.
+    ``settings`` is typically the config's ``ScannerSettings`` (a :class:`ScannerParams` whose
+    scanner-specific params are extras) or a plain mapping. Returns the validated settings as a
+    plain dict (defaults filled in) and the problems found, each with the full key path
+    ``discovery.scanners.<name>.<key>``.
     """
     if settings is None:
         raw: dict[str, Any] = {}
-    elif isinstance(settings, ScannerSettings):
+    elif isinstance(settings, ScannerParams):
         raw = settings.model_dump(exclude_unset=True)
         raw.update(settings.model_extra or {})
     else:
@@ -101,6 +151,10 @@ def validate_params(
     try:
         return scanner.Params.model_validate(_tuples(raw)).model_dump(), []
     except ValidationError as exc:
+        # Imported here, not at the top: config imports this module (ScannerSettings derives
+        # from ScannerParams), and the helper still lives in config.py.
+        from tradingagents.config import problems_from_validation  # noqa: PLC0415
+
         # With the params model, a misspelt param gets "did you mean".
         return {}, problems_from_validation(
             exc, ("discovery", "scanners", scanner.name), scanner.Params

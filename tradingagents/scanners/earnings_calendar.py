@@ -50,16 +50,14 @@ def priority_for(days_until: int) -> Priority:
     return Priority.LOW
 
 
-class EarningsCalendar(Scanner):
+class EarningsCalendar(Scanner[EarningsCalendarParams]):
     name = "earnings_calendar"
     providers = ("nasdaq",)
     optional_providers = ("finnhub",)
     pipeline = "events"
-    Params = EarningsCalendarParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, EarningsCalendarParams)
         services = services_of(ctx)
         # Live calendars answer with what is known today, not what was known on a past date.
         services.require_current(ctx, "the earnings calendar")

@@ -38,16 +38,14 @@ class MarketMoversParams(ScannerParams):
     count: int = Field(default=25, ge=1, le=250)
 
 
-class MarketMovers(Scanner):
+class MarketMovers(Scanner[MarketMoversParams]):
     name = "market_movers"
     providers = ("yahoo",)
     optional_providers = ("alpha_vantage",)
     pipeline = "momentum"
-    Params = MarketMoversParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, MarketMoversParams)
         services = services_of(ctx)
         services.require_current(ctx, "the market movers screener")
         hub = services.providers

@@ -41,15 +41,13 @@ def _open_interest(contracts: tuple[OptionContract, ...]) -> int:
     return sum(c.open_interest or 0 for c in contracts)
 
 
-class OptionsFlow(Scanner):
+class OptionsFlow(Scanner[OptionsFlowParams]):
     name = "options_flow"
     providers = ("yahoo",)
     pipeline = "edge"
-    Params = OptionsFlowParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, OptionsFlowParams)
         services = services_of(ctx)
         services.require_current(ctx, "the option chain")
         yahoo = services.providers.yahoo

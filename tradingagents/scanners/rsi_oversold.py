@@ -33,15 +33,13 @@ class RsiOversoldParams(ScannerParams):
     trend_window: int = Field(default=200, ge=2)
 
 
-class RsiOversold(Scanner):
+class RsiOversold(Scanner[RsiOversoldParams]):
     name = "rsi_oversold"
     providers = ("yahoo",)
     pipeline = "mean_reversion"
-    Params = RsiOversoldParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, RsiOversoldParams)
         bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
         for symbol, bars in bars_by_symbol.items():

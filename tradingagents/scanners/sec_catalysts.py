@@ -43,15 +43,13 @@ class SecCatalystsParams(ScannerParams):
     lookback_days: int = Field(default=2, ge=0, le=30)
 
 
-class SecCatalysts(Scanner):
+class SecCatalysts(Scanner[SecCatalystsParams]):
     name = "sec_catalysts"
     providers = ("sec_edgar",)
     pipeline = "news"
-    Params = SecCatalystsParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, SecCatalystsParams)
         edgar = services_of(ctx).providers.sec_edgar
         start = ctx.trade_date - timedelta(days=params.lookback_days)
         result = edgar.full_text_search(ctx, forms="8-K", start=start, end=ctx.trade_date)

@@ -33,15 +33,13 @@ class TechnicalBreakoutParams(ScannerParams):
     full_signal_volume_ratio: float = Field(default=4.0, gt=0)
 
 
-class TechnicalBreakout(Scanner):
+class TechnicalBreakout(Scanner[TechnicalBreakoutParams]):
     name = "technical_breakout"
     providers = ("yahoo",)
     pipeline = "momentum"
-    Params = TechnicalBreakoutParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, TechnicalBreakoutParams)
         bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
         for symbol, bars in bars_by_symbol.items():

@@ -35,15 +35,13 @@ class VolumeAccumulationParams(ScannerParams):
     full_signal_volume_ratio: float = Field(default=5.0, gt=0)
 
 
-class VolumeAccumulation(Scanner):
+class VolumeAccumulation(Scanner[VolumeAccumulationParams]):
     name = "volume_accumulation"
     providers = ("yahoo",)
     pipeline = "momentum"
-    Params = VolumeAccumulationParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, VolumeAccumulationParams)
         bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
         for symbol, bars in bars_by_symbol.items():
