@@ -58,15 +58,13 @@ def insider_signal(value: float, insiders: int, params: InsiderBuyingParams) -> 
     return round(min(1.0, by_value + params.signal_per_extra_insider * (insiders - 1)), 4)
 
 
-class InsiderBuying(Scanner):
+class InsiderBuying(Scanner[InsiderBuyingParams]):
     name = "insider_buying"
     providers = ("sec_edgar",)
     pipeline = "edge"
-    Params = InsiderBuyingParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, InsiderBuyingParams)
         hub = services_of(ctx).providers
         edgar = hub.sec_edgar
         start = ctx.trade_date - timedelta(days=params.lookback_days)

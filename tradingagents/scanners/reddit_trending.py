@@ -67,16 +67,14 @@ class RedditTrendingParams(ScannerParams):
     full_signal_mentions: int = Field(default=25, ge=1)
 
 
-class RedditTrending(Scanner):
+class RedditTrending(Scanner[RedditTrendingParams]):
     name = "reddit_trending"
     providers = ("reddit",)
     optional_providers = ("sec_edgar", "apewisdom")
     pipeline = "social"
-    Params = RedditTrendingParams
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        assert isinstance(params, RedditTrendingParams)
         services = services_of(ctx)
         services.require_current(ctx, "the hot listing")
         if params.source == "apewisdom":
