@@ -278,7 +278,7 @@ class DiscoveryGraph(Closing):
             return run_source(self.providers.snapshot, now=clock.now())
 
         discover, filter_, rank = build_nodes(
-            self.config, self.jobs, executor, services, self.breakers, source
+            self.config, self.jobs, executor, services, self.breakers, source, clock=clock
         )
         discover.configure = self.jobs_for_run
         nodes: dict[str, Any] = {

@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.config import get_stream_writer
 
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
 from tradingagents.discovery.merge import merge_scanner_candidates
@@ -94,6 +95,8 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         services: Callable[[date], RunServices] | None = None,
         breakers: BreakerBoard | None = None,
         source: Callable[[], Mapping[str, Any]] | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
     ):
         self.jobs = tuple(jobs)
         self.policy = policy
@@ -102,6 +105,8 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         self.breakers = breakers
         #: Called as each run starts: the state's ``source`` entry (where the data comes from).
         self.source = source
+        #: The engine's clock, for every deadline (the graph's, as its breakers have).
+        self.clock = clock
 
     #: Set by DiscoveryGraph: a run's jobs and policy from ``configurable["discovery"]`` (None
     #: when the run does not override the graph's config); raises ConfigError.
@@ -162,6 +167,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
             services=services,
             tracer=callback_tracer(config),
             cancel=cancel if cancel is not None else cancel_token(config),
+            clock=self.clock,
         )
         self._record(outcomes, problems)
         summary: dict[str, Any] = {
@@ -357,7 +363,9 @@ def build_nodes(
     services: Callable[[date], RunServices] | None = None,
     breakers: BreakerBoard | None = None,
     source: Callable[[], Mapping[str, Any]] | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[DiscoverNode, FilterNode, RankNode]:
     policy = ExecutionPolicy.from_config(config.scanner_execution)
-    discover = DiscoverNode(jobs, policy, executor, services, breakers, source)
+    discover = DiscoverNode(jobs, policy, executor, services, breakers, source, clock=clock)
     return discover, FilterNode(config.filter), RankNode(config.rank)
