@@ -7,22 +7,20 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 
-from tradingagents.clock import SYSTEM_CLOCK
+from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
     ProviderAuthError,
-    ProviderCancelled,
     ProviderError,
     ProviderHTTPError,
     ProviderRateLimited,
 )
 from tradingagents.http import DEFAULT_MAX_BYTES, Request, Response, Transport
-from tradingagents.http.chatter import CallNotes, captured
+from tradingagents.http.exchange import Exchange, Handler, SendOnce
 from tradingagents.resilience.guard import Resilience
-from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
-from tradingagents.resilience.retry import RetryStats, call_with_retry, is_transient
+from tradingagents.resilience.layers import Cached, RateLimited, Retrying
 
 logger = logging.getLogger("tradingagents.providers")
 T = TypeVar("T")
@@ -173,153 +171,85 @@ class ProviderClient:
         remaining = ctx.remaining() if ctx is not None else DEFAULT_TIMEOUT_S
         # Requests end a little before the scanner's deadline, so that a timeout is still
         # reported as this call's error, and a stale cached copy can still be served.
-        deadline = clock.monotonic() + remaining - min(REPORT_MARGIN_S, 0.1 * remaining)
-        metrics = getattr(getattr(ctx, "services", None), "metrics", None)
+        exchange = Exchange(
+            request,
+            deadline=clock.monotonic() + remaining - min(REPORT_MARGIN_S, 0.1 * remaining),
+            max_bytes=self.max_bytes,
+            cancelled=getattr(ctx, "cancelled", None),
+            validate=validate,
+        )
         start = time.monotonic()
-        details: dict[str, Any] = {
-            "attempts": 0,
-            "waited_rate_limit_s": 0.0,
-            "waited_backoff_s": 0.0,
-            "cache": None,
-        }
-        if ctx is not None and getattr(ctx, "breaker_state", None) is not None:
-            details["breaker"] = ctx.breaker_state
-        logged = {"url": request.public_url()}
-        if request.method != "GET":
-            logged["method"] = request.method
-        # What yfinance or urllib3 log during the call: kept in its tool log, off the terminal.
-        notes = CallNotes()
-
-        def report(output: str | None, error: ProviderError | None) -> None:
-            if notes:
-                details["notes"] = notes.as_list()
-            if metrics is not None:
-                if error is not None:
-                    metrics.add_failure(self.provider, error)
-                metrics.add(
-                    self.provider,
-                    calls=1,
-                    attempts=details["attempts"],
-                    retries=max(0, details["attempts"] - 1),
-                    cache_hits=1 if details["cache"] == "hit" else 0,
-                    stale_served=1 if details["cache"] == "stale" else 0,
-                    failures=1 if error is not None else 0,
-                    rate_limit_wait_s=details["waited_rate_limit_s"],
-                    backoff_s=details["waited_backoff_s"],
-                )
-            if ctx is not None:
-                ctx.log_tool_call(
-                    tool,
-                    logged,
-                    output=output,
-                    error=error,
-                    duration_s=time.monotonic() - start,
-                    details=details,
-                )
-
-        cache = guard.cache if guard is not None and request.method == "GET" else None
-        if cache is not None:
-            hit = cache.get(request)
-            if hit is not None:
-                try:
-                    if validate is not None:
-                        validate(hit.response)
-                except ProviderError:
-                    hit = None  # a cached body that no longer parses is a miss
-            if hit is not None:
-                details["cache"] = "hit"
-                report(f"HTTP {hit.response.status}, {len(hit.response.body)} bytes (cached)", None)
-                return hit.response
-            details["cache"] = "miss"
-
-        def stop_if_cancelled() -> None:
-            # A cancelled run sends nothing more: no retry, no new request (one in flight is
-            # abandoned by the engine, and its failure ends here instead of being retried).
-            cancelled = getattr(ctx, "cancelled", None)
-            if cancelled is not None and cancelled.is_set():
-                raise ProviderCancelled(
-                    "not sent: the scanner's run was cancelled", provider=self.provider
-                )
-
-        def attempt() -> Response:
-            stop_if_cancelled()
-            limiter = guard.limiter(self.provider) if guard is not None else None
-            if limiter is not None:
-                details["waited_rate_limit_s"] += limiter.acquire(deadline)
-                stop_if_cancelled()
-            # Counted once the token is granted: a refused token sent nothing upstream.
-            details["attempts"] += 1
-            left = deadline - clock.monotonic()
-            try:
-                with captured(notes):
-                    response = self.transport.send(request, timeout=left, max_bytes=self.max_bytes)
-                self.raise_for_status(response)
-            except ProviderRateLimited as exc:
-                # Some transports (yfinance) raise the 429 themselves instead of returning it.
-                if metrics is not None and getattr(exc, "status", None) == 429:
-                    metrics.add(self.provider, http_429=1)
-                raise
-            return response
-
         try:
-            if guard is None or guard.retry is None:
-                response = attempt()
-            else:
-                stats = RetryStats()
-                try:
-                    response = call_with_retry(
-                        attempt,
-                        policy=guard.retry,
-                        clock=clock,
-                        deadline=deadline,
-                        stats=stats,
-                        rng=guard.rng,
-                    )
-                finally:
-                    details["waited_backoff_s"] = round(stats.backoff_s, 6)
+            response = exchange.accept(self.handler(request, clock).handle(exchange))
         except ProviderError as exc:
             exc.provider = exc.provider or self.provider
             exc.elapsed = time.monotonic() - start
             if ctx is not None:
                 exc.scanner = ctx.scanner
-            stale = cache.get(request, allow_stale=True) if cache is not None else None
-            if stale is not None and validate is not None:
-                try:
-                    validate(stale.response)
-                except ProviderError:
-                    stale = None
-            if stale is not None and (
-                is_transient(exc) or isinstance(exc, RateLimitWouldExceedDeadline)
-            ):
-                # Yesterday's answer beats none; the log says it is stale and why.
-                details["cache"] = "stale"
-                logger.warning(
-                    "%s: serving a stale cached response (%.0fs old) after %s",
-                    self.provider,
-                    stale.age_s,
-                    type(exc).__name__,
-                )
-                report(
-                    f"HTTP {stale.response.status} (stale, {stale.age_s:.0f}s old) after "
-                    f"{type(exc).__name__}: {exc}",
-                    None,
-                )
-                return stale.response
-            report(None, exc)
+            self._report(ctx, tool, exchange, time.monotonic() - start, exc)
             raise
-        if validate is not None:
-            try:
-                validate(response)
-            except ProviderError as exc:
-                exc.provider = exc.provider or self.provider
-                if ctx is not None:
-                    exc.scanner = ctx.scanner
-                report(f"HTTP {response.status}, {len(response.body)} bytes", exc)
-                raise
-        if cache is not None:
-            cache.put(request, response)
-        report(f"HTTP {response.status}, {len(response.body)} bytes", None)
+        self._report(ctx, tool, exchange, time.monotonic() - start, None)
         return response
+
+    def handler(self, request: Request, clock: Clock) -> Handler:
+        """The handlers ``request`` passes through, outermost first: cache (GETs), retry, rate
+        limit, then one send through the transport; each present when configured."""
+        guard = self.resilience
+        handler: Handler = SendOnce(self.transport, clock, self.raise_for_status)
+        if guard is None:
+            return handler
+        limiter = guard.limiter(self.provider)
+        if limiter is not None:
+            handler = RateLimited(handler, limiter)
+        if guard.retry is not None:
+            handler = Retrying(handler, guard.retry, clock, guard.rng)
+        if guard.cache is not None and request.method == "GET":
+            handler = Cached(handler, guard.cache)
+        return handler
+
+    def _report(
+        self,
+        ctx: ScanContext | None,
+        tool: str,
+        exchange: Exchange,
+        duration_s: float,
+        error: ProviderError | None,
+    ) -> None:
+        """Count the call in the run's metrics and log it as one tool call."""
+        metrics = getattr(getattr(ctx, "services", None), "metrics", None)
+        if metrics is not None:
+            if error is not None:
+                metrics.add_failure(self.provider, error)
+            metrics.add(
+                self.provider,
+                calls=1,
+                attempts=exchange.attempts,
+                retries=max(0, exchange.attempts - 1),
+                cache_hits=1 if exchange.cache == "hit" else 0,
+                stale_served=1 if exchange.cache == "stale" else 0,
+                failures=1 if error is not None else 0,
+                rate_limit_wait_s=exchange.waited_rate_limit_s,
+                backoff_s=exchange.waited_backoff_s,
+                http_429=exchange.http_429,
+            )
+        if ctx is None:
+            return
+        details = exchange.details()
+        if getattr(ctx, "breaker_state", None) is not None:
+            details["breaker"] = ctx.breaker_state
+        if exchange.notes:
+            details["notes"] = exchange.notes.as_list()
+        logged = {"url": exchange.request.public_url()}
+        if exchange.request.method != "GET":
+            logged["method"] = exchange.request.method
+        ctx.log_tool_call(
+            tool,
+            logged,
+            output=exchange.output,
+            error=error,
+            duration_s=duration_s,
+            details=details,
+        )
 
     def raise_for_status(self, response: Response) -> None:
         """Map HTTP error statuses to exceptions; providers override for quirks of their API."""
