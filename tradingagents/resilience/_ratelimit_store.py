@@ -52,12 +52,14 @@ class Transaction:
             (self._provider, now_us // DAY_US - 1),
         )
 
-    def newest_slots(self, count: int) -> list[int]:
-        rows = self._conn.execute(
-            "SELECT at_us FROM window_slots WHERE provider = ? ORDER BY at_us DESC LIMIT ?",
-            (self._provider, count),
-        ).fetchall()
-        return [int(row[0]) for row in rows]
+    def nth_newest_slot(self, n: int) -> int | None:
+        """The ``n``-th newest booked slot (1 = the newest), or None if fewer are booked."""
+        row = self._conn.execute(
+            "SELECT at_us FROM window_slots WHERE provider = ? "
+            "ORDER BY at_us DESC LIMIT 1 OFFSET ?",
+            (self._provider, n - 1),
+        ).fetchone()
+        return int(row[0]) if row is not None else None
 
     def book(self, at_us: int, now_us: int) -> None:
         self._conn.execute(
@@ -87,8 +89,6 @@ class LimitStore:
 
     def __init__(self, path: Path | None, provider: str, *, stamp: str) -> None:
         self.provider = provider
-        self.path = path
-        self.in_memory = path is None
         self._conn = self._open(path, stamp)
         _adopt_legacy_counts(self._conn, provider)
 
@@ -143,7 +143,6 @@ class LimitStore:
             exc,
             self.provider,
         )
-        self.in_memory = True
         return _connect(":memory:")
 
 

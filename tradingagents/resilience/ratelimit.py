@@ -27,7 +27,7 @@ import math
 import re
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -145,6 +145,11 @@ def _wall_us(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
+def _clamp(seconds: float) -> float:
+    # An infinite deadline ("never") must not overflow the integer conversions.
+    return min(seconds, 1e9)
+
+
 def _format_utc(epoch_us: int) -> str:
     return (_EPOCH + timedelta(microseconds=epoch_us)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -157,9 +162,7 @@ def _spacing_us(policy: RateLimitPolicy) -> int:
     return math.ceil(1_000_000 * (1 + SAFETY_MARGIN) / policy.per_second - 1e-6)
 
 
-def next_slot(
-    newest_first: Sequence[int], now_us: int, *, spacing_us: int, per_minute: int | None
-) -> int:
+def _next_slot(tx: Transaction, now_us: int, *, spacing_us: int, per_minute: int | None) -> int:
     """The earliest time a new token may be used, given the slots already booked.
 
     Never before the newest booked slot (first come, first served, which also keeps every
@@ -168,10 +171,12 @@ def next_slot(
     occupies its windows over ``[t, t + length)``.
     """
     slot = now_us
-    if newest_first:
-        slot = max(slot, newest_first[0] + spacing_us)
-        if per_minute is not None and len(newest_first) >= per_minute:
-            slot = max(slot, newest_first[per_minute - 1] + _MINUTE_US)
+    newest = tx.nth_newest_slot(1)
+    if newest is not None:
+        slot = max(slot, newest + spacing_us)
+        oldest_counted = tx.nth_newest_slot(per_minute) if per_minute is not None else None
+        if oldest_counted is not None:
+            slot = max(slot, oldest_counted + _MINUTE_US)
     return slot
 
 
@@ -224,13 +229,14 @@ class ProviderRateLimiter(Closing):
                 raise RuntimeError(f"the {self.provider} rate limiter is closed")
             # Another process may hold the store's write lock for a moment; wait for it no
             # longer than the deadline (and never over 5 s).
-            busy_ms = (deadline - self.clock.monotonic()) * 1000
+            busy_ms = _clamp(deadline - self.clock.monotonic()) * 1000
             try:
                 with self._store.transaction(min(_MAX_BUSY_MS, max(1, int(busy_ms)))) as tx:
-                    # Read inside the lock, so processes book in the order of their clocks.
+                    # Read once the write lock is held, so processes book in time order.
                     now_s = self.clock.monotonic()
                     now_us = _wall_us(self.clock.now())
-                    wait_us = self._book(tx, now_us, round((deadline - now_s) * 1_000_000))
+                    left_us = round(_clamp(deadline - now_s) * 1_000_000)
+                    wait_us = self._book(tx, now_us, left_us)
             except sqlite3.Error as exc:
                 raise ProviderError(
                     f"{self.provider} rate limit state unavailable: {exc}", provider=self.provider
@@ -259,16 +265,15 @@ class ProviderRateLimiter(Closing):
 
     def _book(self, tx: Transaction, now_us: int, left_us: int) -> int:
         """Book the earliest slot every limit admits and spend its daily token; return the
-        microseconds until it is due. Refusals raise before anything is written."""
+        microseconds until it is due. A refusal raises, and the transaction keeps nothing."""
         per_day = self.policy.per_day
         tx.forget(ended_by_us=now_us - self._horizon_us, now_us=now_us)
         if per_day is not None and tx.used(now_us // DAY_US) >= per_day:
             self._refuse_for_quota(now_us, now_us)
         slot_us = now_us
         if self._windowed:
-            newest = tx.newest_slots(max(1, self.policy.per_minute or 1))
-            slot_us = next_slot(
-                newest, now_us, spacing_us=self._spacing_us, per_minute=self.policy.per_minute
+            slot_us = _next_slot(
+                tx, now_us, spacing_us=self._spacing_us, per_minute=self.policy.per_minute
             )
         if slot_us - now_us >= left_us:
             self._refuse_for_deadline((slot_us - now_us) / 1_000_000, left_us / 1_000_000)
