@@ -52,7 +52,7 @@ class ScannerExecutionConfig(BaseModel):
 
     concurrent: bool = Field(
         default=True,
-        description="Run scanners over a thread pool; false runs them one at a time in "
+        description="Run scanners over a thread pool; False runs them one at a time in "
         "registration order under the same timeout rules.",
     )
     max_workers: int = Field(
@@ -210,13 +210,12 @@ class LlmRankConfig(BaseModel):
         description="The model's endpoint (OpenAI-compatible or self-hosted: vLLM, Ollama...); "
         "None: the provider's.",
     )
-    # None rather than 0 by default: reasoning models refuse any temperature but their own.
     temperature: float | None = Field(
         default=None,
         ge=0,
         le=2,
-        description="Sampling temperature; None: the provider's default; 0 for more "
-        "repeatable rankings where it is allowed.",
+        description="Sampling temperature; None: the provider's default (reasoning models "
+        "refuse anything else); 0 for more repeatable rankings where it is allowed.",
     )
 
 
@@ -406,8 +405,15 @@ class DiscoveryConfig(BaseModel):
         default_factory=dict, description="Switches by pipeline name."
     )
     filter: FilterConfig = Field(default=FilterConfig(), description="The filter node.")
-    rank: RankConfig = Field(default=RankConfig(), description="The rank node.")
-    llm_rank: LlmRankConfig = Field(default=LlmRankConfig(), description="The optional LLM ranker.")
+    rank: RankConfig = Field(
+        default=RankConfig(),
+        description="The rank node: the scoring model's constants (docs/scoring.md).",
+    )
+    llm_rank: LlmRankConfig = Field(
+        default=LlmRankConfig(),
+        description="The optional LLM ranker, used when DiscoveryGraph is given a model or "
+        "llm_rank names one.",
+    )
 
     @field_validator("universe")
     @classmethod
