@@ -47,7 +47,8 @@ class PayloadError(ValueError):
 def parse_error(exc: ValidationError, *, provider: str, root: str = "") -> ProviderParseError:
     """The ProviderParseError for ``exc``'s first error: provider, dotted field path, what is wrong.
 
-    Messages name the input's type, never its value: a value may be a credential.
+    Pydantic's own errors are told by the input's type, never its value (a value may be a
+    credential); a validator's PayloadError is told in its own words.
     """
     error = exc.errors(include_url=False)[0]
     parts = [root] if root else []
@@ -85,7 +86,9 @@ def validate(
             return schema.validate_python(data)
         return schema.model_validate(data)
     except ValidationError as exc:
-        raise parse_error(exc, provider=provider, root=root) from None
+        error = parse_error(exc, provider=provider, root=root)
+    # Raised outside the handler, so no ValidationError (which repeats the input) is chained.
+    raise error
 
 
 def load_json(payload: bytes | str | Mapping[str, Any] | Sequence[Any], *, provider: str) -> Any:
@@ -96,15 +99,6 @@ def load_json(payload: bytes | str | Mapping[str, Any] | Sequence[Any], *, provi
         return json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ProviderParseError(f"invalid JSON ({exc})", provider=provider, field=BODY) from None
-
-
-def expect_object(value: Any, *, provider: str, field: str) -> Mapping[str, Any]:
-    """``value`` when it is a JSON object, else a ProviderParseError naming ``field``."""
-    if not isinstance(value, Mapping):
-        raise ProviderParseError(
-            f"expected an object, got {type(value).__name__}", provider=provider, field=field
-        )
-    return value
 
 
 def to_display_number(value: Any) -> float | None:
@@ -141,6 +135,18 @@ def to_display_number(value: Any) -> float | None:
 DisplayNumber = Annotated[float | None, PlainValidator(to_display_number)]
 
 
+def _nonblank(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PayloadError(f"expected a string, got {type(value).__name__}")
+    if not value.strip():
+        raise PayloadError("empty string")
+    return value
+
+
+#: A string with something besides spaces in it, kept as sent.
+NonBlank = Annotated[str, PlainValidator(_nonblank)]
+
+
 @dataclass(frozen=True)
 class XPath:
     """Field metadata: where an XML model's field is read (``attr``: an attribute of it)."""
@@ -164,7 +170,9 @@ def xml_fields(element: Element, model: type[BaseModel]) -> dict[str, str]:
     """
     values: dict[str, str] = {}
     for name, info in model.model_fields.items():
-        where = next(m for m in info.metadata if isinstance(m, XPath))
+        where = next((m for m in info.metadata if isinstance(m, XPath)), None)
+        if where is None:
+            raise TypeError(f"{model.__name__}.{name} does not say where it is read (XPath)")
         if where.attr is None:
             text = xml_text(element, where.path)
         else:
@@ -173,31 +181,3 @@ def xml_fields(element: Element, model: type[BaseModel]) -> dict[str, str]:
         if text is not None:
             values[info.alias or name] = text
     return values
-
-
-def dig(data: Any, path: str, *, provider: str, kind: type | tuple[type, ...] | None = None) -> Any:
-    """``data["a"]["b"][0]`` for path ``a.b.0``, or a ProviderParseError naming the path."""
-    current = data
-    for part in path.split("."):
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            raise ProviderParseError("missing field", provider=provider, field=path)
-    if kind is not None and not isinstance(current, kind):
-        names = kind if isinstance(kind, tuple) else (kind,)
-        raise ProviderParseError(
-            f"expected {' or '.join(k.__name__ for k in names)}, got {type(current).__name__}",
-            provider=provider,
-            field=path,
-        )
-    return current
-
-
-def display_number(value: Any, *, provider: str, field: str) -> float | None:
-    """:func:`to_display_number`, its failure a ProviderParseError naming ``field``."""
-    try:
-        return to_display_number(value)
-    except PayloadError as exc:
-        raise ProviderParseError(exc.message, provider=provider, field=field) from None

@@ -4,27 +4,60 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainValidator
 
 from tradingagents.discovery.candidate import normalize_ticker
-from tradingagents.errors import (
-    CandidateError,
-    ProviderHTTPError,
-    ProviderParseError,
-    ProviderRateLimited,
+from tradingagents.errors import CandidateError, ProviderHTTPError, ProviderRateLimited
+from tradingagents.providers.parsing import (
+    Native,
+    NonBlank,
+    PayloadError,
+    load_json,
+    to_display_number,
+    validate,
 )
-from tradingagents.providers.parsing import dig, display_number, expect_object, load_json
 
 PROVIDER = "alpha_vantage"
 
 _COUNT = re.compile(r"^\d+$")
-_LISTS = (
-    ("gainers", "top_gainers"),
-    ("losers", "top_losers"),
-    ("most_active", "most_actively_traded"),
-)
+
+
+def _amount(value: Any) -> float:
+    """A number sent as a string ("2.39", "126.2857%"); "no value" is an error here."""
+    number = to_display_number(value)
+    if number is None:
+        raise PayloadError(f"no value ({value!r})")
+    return number
+
+
+def _share_count(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and _COUNT.match(value.strip()):
+        return int(value.strip())
+    raise PayloadError(f"expected a share count, got {value!r}")
+
+
+Amount = Annotated[float, PlainValidator(_amount)]
+
+
+class _Mover(Native):
+    ticker: NonBlank
+    price: Amount
+    change_amount: Amount
+    change_percentage: Amount
+    volume: Annotated[int, PlainValidator(_share_count)]
+
+
+class _Answer(Native):
+    """Every number of the answer arrives as a string."""
+
+    last_updated: str
+    top_gainers: list[_Mover]
+    top_losers: list[_Mover]
+    most_actively_traded: list[_Mover]
 
 
 class AvMover(BaseModel):
@@ -73,62 +106,28 @@ def raise_for_api_message(data: Any) -> None:
 def parse_top_movers(payload: bytes | str | Mapping[str, Any]) -> TopMovers:
     """Top gainers, losers and most traded tickers; every number arrives as a string."""
     data = load_json(payload, provider=PROVIDER)
-    data = expect_object(data, provider=PROVIDER, field="<body>")
     raise_for_api_message(data)
-    lists = {
-        name: tuple(
-            _mover(item, f"{key}.{index}")
-            for index, item in enumerate(dig(data, key, provider=PROVIDER, kind=list))
-        )
-        for name, key in _LISTS
-    }
+    answer = validate(_Answer, data, provider=PROVIDER)
     return TopMovers(
-        last_updated=dig(data, "last_updated", provider=PROVIDER, kind=str),
-        gainers=lists["gainers"],
-        losers=lists["losers"],
-        most_active=lists["most_active"],
+        last_updated=answer.last_updated,
+        gainers=tuple(map(_mover, answer.top_gainers)),
+        losers=tuple(map(_mover, answer.top_losers)),
+        most_active=tuple(map(_mover, answer.most_actively_traded)),
     )
 
 
-def _mover(item: Any, path: str) -> AvMover:
-    item = expect_object(item, provider=PROVIDER, field=path)
-    ticker = item.get("ticker")
-    if not isinstance(ticker, str) or not ticker.strip():
-        raise ProviderParseError(
-            f"expected a ticker, got {ticker!r}", provider=PROVIDER, field=f"{path}.ticker"
-        )
+def _mover(mover: _Mover) -> AvMover:
     try:
         # Nasdaq warrants ("FNVTW") are valid tickers; NYSE warrants in the feed's "+"
         # spelling ("RBOT+") are not, and are kept with no symbol rather than re-spelled.
-        symbol: str | None = normalize_ticker(ticker)
+        symbol: str | None = normalize_ticker(mover.ticker)
     except CandidateError:
         symbol = None
     return AvMover(
-        ticker=ticker,
+        ticker=mover.ticker,
         symbol=symbol,
-        price=_number(item, path, "price"),
-        change_amount=_number(item, path, "change_amount"),
-        change_pct=_number(item, path, "change_percentage"),
-        volume=_volume(item, path),
-    )
-
-
-def _number(item: Mapping[str, Any], path: str, key: str) -> float:
-    field = f"{path}.{key}"
-    if key not in item:
-        raise ProviderParseError("missing field", provider=PROVIDER, field=field)
-    number = display_number(item[key], provider=PROVIDER, field=field)
-    if number is None:
-        raise ProviderParseError(f"no value ({item[key]!r})", provider=PROVIDER, field=field)
-    return number
-
-
-def _volume(item: Mapping[str, Any], path: str) -> int:
-    value = item.get("volume")
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and _COUNT.match(value.strip()):
-        return int(value.strip())
-    raise ProviderParseError(
-        f"expected a share count, got {value!r}", provider=PROVIDER, field=f"{path}.volume"
+        price=mover.price,
+        change_amount=mover.change_amount,
+        change_pct=mover.change_percentage,
+        volume=mover.volume,
     )

@@ -5,12 +5,20 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PlainValidator, model_validator
 
 from tradingagents.discovery.candidate import normalize_ticker
 from tradingagents.errors import CandidateError, ProviderParseError
 from tradingagents.providers.earnings import EarningsEvent, EarningsTime
-from tradingagents.providers.parsing import dig, display_number, expect_object, load_json
+from tradingagents.providers.parsing import (
+    Native,
+    PayloadError,
+    load_json,
+    to_display_number,
+    validate,
+)
 
 PROVIDER = "nasdaq"
 
@@ -32,6 +40,92 @@ _MONTHS = {
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+def _display(value: Any) -> str | None:
+    """Every value is a display string; null is "no value", anything else a changed format."""
+    if value is None or isinstance(value, str):
+        return value
+    raise PayloadError(f"expected a string, got {type(value).__name__}")
+
+
+def _text(value: Any) -> str | None:
+    text = _display(value)
+    if text is None or text.strip() in _MISSING:
+        return None
+    return text.strip()
+
+
+def _number(value: Any) -> float | None:
+    return to_display_number(_display(value))
+
+
+def _count(value: Any) -> int | None:
+    number = _number(value)
+    if number is not None and (number < 0 or not number.is_integer()):
+        raise PayloadError(f"expected a count, got {value!r}")
+    return None if number is None else int(number)
+
+
+def _us_date(value: Any) -> datetime.date | None:
+    text = _text(value)
+    if text is None:
+        return None
+    match = _US_DATE.match(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        month, day, year = (int(part) for part in match.groups())
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise PayloadError(f"expected a date like '5/08/2023', got {value!r}") from None
+
+
+# Each key must be there, even with a null value: a missing key means a changed format.
+Text = Annotated[str | None, PlainValidator(_text)]
+Number = Annotated[float | None, PlainValidator(_number)]
+
+
+class _Row(Native):
+    symbol: str
+    time: Literal["time-pre-market", "time-after-hours", "time-not-supplied"]
+    name: Text
+    market_cap: Number = Field(alias="marketCap")
+    fiscal_quarter_ending: Text = Field(alias="fiscalQuarterEnding")
+    eps_forecast: Number = Field(alias="epsForecast")
+    n_estimates: Annotated[int | None, PlainValidator(_count)] = Field(alias="noOfEsts")
+    last_year_report_date: Annotated[datetime.date | None, PlainValidator(_us_date)] = Field(
+        alias="lastYearRptDt"
+    )
+    last_year_eps: Number = Field(alias="lastYearEPS")
+
+
+class _Data(Native):
+    #: Null on a day without earnings: no events, not an error.
+    rows: list[_Row] | None
+    #: Read only when the caller did not say which day it asked for.
+    as_of: Any = Field(None, alias="asOf")
+
+
+class _Calendar(Native):
+    data: _Data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_ok(cls, data: Any) -> Any:
+        # An error answer has "data": null and says why in "status".
+        status = data.get("status") if isinstance(data, Mapping) else None
+        if not isinstance(status, Mapping) or "rCode" not in status:
+            raise PayloadError("missing field", "status", "rCode")
+        if status["rCode"] != 200:
+            messages = [
+                str(status[key])
+                for key in ("bCodeMessage", "developerMessage")
+                if status.get(key) not in (None, "", [])
+            ]
+            detail = f" ({'; '.join(messages)})" if messages else ""
+            raise PayloadError(f"status code {status['rCode']!r}{detail}", "status", "rCode")
+        return data
+
+
 def parse_earnings_calendar(
     payload: bytes | str | Mapping[str, Any], *, day: datetime.date | None = None
 ) -> list[EarningsEvent]:
@@ -43,137 +137,44 @@ def parse_earnings_calendar(
     symbol is not a valid US ticker (test issues, foreign lines) is skipped rather than guessed
     at; any other malformed field fails the whole payload.
     """
-    data = load_json(payload, provider=PROVIDER)
-    data = expect_object(data, provider=PROVIDER, field="<body>")
-    code = dig(data, "status.rCode", provider=PROVIDER)
-    if code != 200:
-        detail = _status_detail(data.get("status"))
-        raise ProviderParseError(
-            f"status code {code!r}{detail}", provider=PROVIDER, field="status.rCode"
-        )
-    dig(data, "data", provider=PROVIDER, kind=Mapping)
-    rows = dig(data, "data.rows", provider=PROVIDER)
-    if rows is None:
+    data = validate(_Calendar, load_json(payload, provider=PROVIDER), provider=PROVIDER).data
+    if data.rows is None:
         return []
-    if not isinstance(rows, list):
-        raise ProviderParseError(
-            f"expected a list, got {type(rows).__name__}", provider=PROVIDER, field="data.rows"
-        )
-    event_day = day if day is not None else _as_of(dig(data, "data.asOf", provider=PROVIDER))
+    event_day = day if day is not None else _as_of(data.as_of)
     events = []
-    for index, row in enumerate(rows):
-        event = _event(row, f"data.rows.{index}", event_day)
-        if event is not None:
-            events.append(event)
+    for row in data.rows:
+        try:
+            symbol = normalize_ticker(row.symbol)
+        except CandidateError:
+            continue
+        events.append(
+            EarningsEvent(
+                symbol=symbol,
+                name=row.name,
+                date=event_day,
+                time=_TIMES[row.time],
+                market_cap=row.market_cap,
+                fiscal_quarter_ending=row.fiscal_quarter_ending,
+                eps_forecast=row.eps_forecast,
+                n_estimates=row.n_estimates,
+                last_year_report_date=row.last_year_report_date,
+                last_year_eps=row.last_year_eps,
+                source="nasdaq",
+            )
+        )
     return events
-
-
-def _status_detail(status: Any) -> str:
-    if not isinstance(status, Mapping):
-        return ""
-    messages = [
-        str(status[key])
-        for key in ("bCodeMessage", "developerMessage")
-        if status.get(key) not in (None, "", [])
-    ]
-    return f" ({'; '.join(messages)})" if messages else ""
 
 
 def _as_of(value: Any) -> datetime.date:
     match = _AS_OF.match(value.strip()) if isinstance(value, str) else None
     month = _MONTHS.get(match.group(1).lower()) if match else None
-    if match is None or month is None:
+    try:
+        if match is None or month is None:
+            raise ValueError(value)
+        return datetime.date(int(match.group(3)), month, int(match.group(2)))
+    except ValueError:
         raise ProviderParseError(
             f"expected a date like 'Mon, Jul 1, 2024', got {value!r}",
             provider=PROVIDER,
             field="data.asOf",
-        )
-    try:
-        return datetime.date(int(match.group(3)), month, int(match.group(2)))
-    except ValueError:
-        raise ProviderParseError(
-            f"invalid date {value!r}", provider=PROVIDER, field="data.asOf"
-        ) from None
-
-
-def _event(row: Any, path: str, day: datetime.date) -> EarningsEvent | None:
-    row = expect_object(row, provider=PROVIDER, field=path)
-    raw_symbol = _field(row, path, "symbol", required=True)
-    try:
-        symbol = normalize_ticker(raw_symbol)
-    except CandidateError:
-        return None
-    raw_time = _field(row, path, "time", required=True)
-    if raw_time not in _TIMES:
-        raise ProviderParseError(
-            f"unknown time {raw_time!r}", provider=PROVIDER, field=f"{path}.time"
-        )
-    n_estimates = display_number(
-        _field(row, path, "noOfEsts"), provider=PROVIDER, field=f"{path}.noOfEsts"
-    )
-    if n_estimates is not None and (n_estimates < 0 or not n_estimates.is_integer()):
-        raise ProviderParseError(
-            f"expected a count, got {row['noOfEsts']!r}",
-            provider=PROVIDER,
-            field=f"{path}.noOfEsts",
-        )
-    return EarningsEvent(
-        symbol=symbol,
-        name=_text(_field(row, path, "name")),
-        date=day,
-        time=_TIMES[raw_time],
-        market_cap=display_number(
-            _field(row, path, "marketCap"), provider=PROVIDER, field=f"{path}.marketCap"
-        ),
-        fiscal_quarter_ending=_text(_field(row, path, "fiscalQuarterEnding")),
-        eps_forecast=display_number(
-            _field(row, path, "epsForecast"), provider=PROVIDER, field=f"{path}.epsForecast"
-        ),
-        n_estimates=None if n_estimates is None else int(n_estimates),
-        last_year_report_date=_us_date(
-            _field(row, path, "lastYearRptDt"), field=f"{path}.lastYearRptDt"
-        ),
-        last_year_eps=display_number(
-            _field(row, path, "lastYearEPS"), provider=PROVIDER, field=f"{path}.lastYearEPS"
-        ),
-        source="nasdaq",
-    )
-
-
-def _field(row: Mapping[str, Any], path: str, key: str, *, required: bool = False) -> str | None:
-    """A row's display string; the key must be there (a missing key means a changed format)."""
-    if key not in row:
-        raise ProviderParseError("missing field", provider=PROVIDER, field=f"{path}.{key}")
-    value = row[key]
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise ProviderParseError(
-            f"expected a string, got {type(value).__name__}",
-            provider=PROVIDER,
-            field=f"{path}.{key}",
-        )
-    return value
-
-
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    text = value.strip()
-    return None if text in _MISSING else text
-
-
-def _us_date(value: str | None, *, field: str) -> datetime.date | None:
-    text = _text(value)
-    if text is None:
-        return None
-    match = _US_DATE.match(text)
-    try:
-        if match is None:
-            raise ValueError(text)
-        month, day, year = (int(part) for part in match.groups())
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise ProviderParseError(
-            f"expected a date like '5/08/2023', got {value!r}", provider=PROVIDER, field=field
         ) from None

@@ -7,12 +7,18 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
-from tradingagents.errors import ProviderAuthError, ProviderParseError
-from tradingagents.providers.parsing import dig, expect_object, load_json
+from tradingagents.errors import ProviderAuthError
+from tradingagents.providers.parsing import (
+    Native,
+    NonBlank,
+    PayloadError,
+    load_json,
+    validate,
+)
 
 REDDIT = "reddit"
 APEWISDOM = "apewisdom"
@@ -20,6 +26,104 @@ APEWISDOM = "apewisdom"
 _INTEGER = re.compile(r"^[+-]?\d+$")
 # Reddit keeps a deleted account's posts but replaces the author's name with this.
 _DELETED_AUTHOR = "[deleted]"
+# OAuth error codes are short identifiers ("invalid_grant"); anything else is not repeated.
+_OAUTH_ERROR = re.compile(r"^[A-Za-z0-9_. -]{1,64}$")
+
+
+def _epoch(value: Any) -> datetime.datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PayloadError(f"expected a number, got {type(value).__name__}")
+    try:
+        if not math.isfinite(value):
+            raise ValueError(value)
+        return datetime.datetime.fromtimestamp(value, tz=datetime.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise PayloadError(f"invalid timestamp {value!r}") from None
+
+
+def _loose_int(value: Any) -> int:
+    """An integer sent as a number or as a numeric string ("12"); never a made-up zero."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INTEGER.match(value.strip()):
+        return int(value.strip())
+    raise PayloadError("missing field" if value is None else f"expected an integer, got {value!r}")
+
+
+def _bearer(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() != "bearer":
+        raise PayloadError("expected a bearer token")
+    return value
+
+
+def _seconds(value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise PayloadError("expected a positive number of seconds")
+    return float(value)
+
+
+LooseInt = Annotated[int, PlainValidator(_loose_int)]
+
+
+class _Post(Native):
+    id: str
+    subreddit: str
+    title: str
+    selftext: str
+    author: str | None
+    score: int
+    num_comments: int
+    created_utc: Annotated[datetime.datetime, PlainValidator(_epoch)]
+    stickied: bool
+    permalink: str
+
+
+class _Child(Native):
+    kind: Any = None
+    data: Any = None
+
+
+class _ListingData(Native):
+    children: list[_Child]
+
+
+class _Listing(Native):
+    kind: Literal["Listing"]
+    data: _ListingData
+
+
+class _Token(Native):
+    # Validators name what is wrong, never the value: a value here may be the token.
+    access_token: NonBlank
+    token_type: Annotated[str, PlainValidator(_bearer)] = "bearer"
+    expires_in: Annotated[float, PlainValidator(_seconds)]
+
+
+class _Mention(Native):
+    rank: LooseInt
+    ticker: NonBlank
+    name: str | None = None
+    mentions: LooseInt
+    upvotes: LooseInt
+    #: Null (or absent) for a ticker that was not ranked 24 hours ago.
+    rank_24h_ago: LooseInt | None = None
+    mentions_24h_ago: LooseInt | None = None
+
+
+class _Mentions(Native):
+    """ApeWisdom sends some counts as strings ("12")."""
+
+    count: LooseInt
+    pages: LooseInt
+    current_page: LooseInt = Field(alias="currentPage")
+    results: list[_Mention]
 
 
 class RedditPost(BaseModel):
@@ -70,20 +174,18 @@ def parse_listing(payload: bytes | str | Mapping[str, Any]) -> list[RedditPost]:
     Children of other kinds (comments ``t1``, "more" stubs) are skipped: a listing of posts
     may carry them, and they are not posts.
     """
-    data = load_json(payload, provider=REDDIT)
-    data = expect_object(data, provider=REDDIT, field="<body>")
-    kind = dig(data, "kind", provider=REDDIT)
-    if kind != "Listing":
-        raise ProviderParseError(
-            f"expected a Listing, got kind {kind!r}", provider=REDDIT, field="kind"
-        )
-    children = dig(data, "data.children", provider=REDDIT, kind=list)
+    listing = validate(_Listing, load_json(payload, provider=REDDIT), provider=REDDIT)
     posts = []
-    for index, item in enumerate(children):
-        path = f"data.children.{index}"
-        child = expect_object(item, provider=REDDIT, field=path)
-        if child.get("kind") == "t3":
-            posts.append(_post(_reddit_value(child, path, "data", Mapping), f"{path}.data"))
+    for index, child in enumerate(listing.data.children):
+        if child.kind == "t3":
+            where = f"data.children.{index}.data"
+            post = validate(_Post, child.data, provider=REDDIT, root=where)
+            posts.append(
+                RedditPost(
+                    **post.model_dump(exclude={"author"}),
+                    author=None if post.author == _DELETED_AUTHOR else post.author,
+                )
+            )
     return posts
 
 
@@ -95,10 +197,6 @@ class RedditToken:
     expires_in: float
 
 
-# OAuth error codes are short identifiers ("invalid_grant"); anything else is not repeated.
-_OAUTH_ERROR = re.compile(r"^[A-Za-z0-9_. -]{1,64}$")
-
-
 def parse_token(payload: bytes | str | Mapping[str, Any]) -> RedditToken:
     """The answer of ``POST /api/v1/access_token`` (``grant_type=client_credentials``).
 
@@ -106,81 +204,14 @@ def parse_token(payload: bytes | str | Mapping[str, Any]) -> RedditToken:
     not a token. Messages name fields, never values: a value here may be the token.
     """
     data = load_json(payload, provider=REDDIT)
-    data = expect_object(data, provider=REDDIT, field="<body>")
-    if "error" in data:
+    if isinstance(data, Mapping) and "error" in data:
         code = str(data["error"])
         shown = repr(code) if _OAUTH_ERROR.match(code) else "an unreadable error"
         raise ProviderAuthError(
             f"the token endpoint answered error {shown}", status=200, provider=REDDIT
         )
-    token = data.get("access_token")
-    if not isinstance(token, str) or not token.strip():
-        raise ProviderParseError(
-            "missing or empty access token", provider=REDDIT, field="access_token"
-        )
-    token_type = data.get("token_type", "bearer")
-    if not isinstance(token_type, str) or token_type.lower() != "bearer":
-        raise ProviderParseError("expected a bearer token", provider=REDDIT, field="token_type")
-    expires_in = data.get("expires_in")
-    if (
-        isinstance(expires_in, bool)
-        or not isinstance(expires_in, int | float)
-        or not math.isfinite(expires_in)
-        or expires_in <= 0
-    ):
-        raise ProviderParseError(
-            "expected a positive number of seconds", provider=REDDIT, field="expires_in"
-        )
-    return RedditToken(access_token=token.strip(), expires_in=float(expires_in))
-
-
-def _post(post: Mapping[str, Any], path: str) -> RedditPost:
-    author = _reddit_value(post, path, "author", (str, type(None)))
-    created = _reddit_value(post, path, "created_utc", (int, float))
-    try:
-        if isinstance(created, bool) or not math.isfinite(created):
-            raise ValueError(created)
-        created_utc = datetime.datetime.fromtimestamp(created, tz=datetime.UTC)
-    except (ValueError, OverflowError, OSError):
-        raise ProviderParseError(
-            f"invalid timestamp {created!r}", provider=REDDIT, field=f"{path}.created_utc"
-        ) from None
-    return RedditPost(
-        id=_reddit_value(post, path, "id", str),
-        subreddit=_reddit_value(post, path, "subreddit", str),
-        title=_reddit_value(post, path, "title", str),
-        selftext=_reddit_value(post, path, "selftext", str),
-        author=None if author in (None, _DELETED_AUTHOR) else author,
-        score=_reddit_int(post, path, "score"),
-        num_comments=_reddit_int(post, path, "num_comments"),
-        created_utc=created_utc,
-        stickied=_reddit_value(post, path, "stickied", bool),
-        permalink=_reddit_value(post, path, "permalink", str),
-    )
-
-
-def _reddit_value(
-    post: Mapping[str, Any], path: str, key: str, kind: type | tuple[type, ...]
-) -> Any:
-    if key not in post:
-        raise ProviderParseError("missing field", provider=REDDIT, field=f"{path}.{key}")
-    value = post[key]
-    if not isinstance(value, kind):
-        raise ProviderParseError(
-            f"unexpected {type(value).__name__}",
-            provider=REDDIT,
-            field=f"{path}.{key}",
-        )
-    return value
-
-
-def _reddit_int(post: Mapping[str, Any], path: str, key: str) -> int:
-    value = _reddit_value(post, path, key, int)
-    if isinstance(value, bool):
-        raise ProviderParseError(
-            f"expected an integer, got {value!r}", provider=REDDIT, field=f"{path}.{key}"
-        )
-    return int(value)
+    token = validate(_Token, data, provider=REDDIT)
+    return RedditToken(access_token=token.access_token.strip(), expires_in=token.expires_in)
 
 
 def parse_mentions(payload: bytes | str | Mapping[str, Any]) -> ApeWisdomPage:
@@ -189,58 +220,17 @@ def parse_mentions(payload: bytes | str | Mapping[str, Any]) -> ApeWisdomPage:
     ApeWisdom sends some counts as strings ("12"); those are accepted, any other text is a
     parse error rather than a zero.
     """
-    data = load_json(payload, provider=APEWISDOM)
-    data = expect_object(data, provider=APEWISDOM, field="<body>")
-    results = dig(data, "results", provider=APEWISDOM, kind=list)
+    page = validate(_Mentions, load_json(payload, provider=APEWISDOM), provider=APEWISDOM)
     return ApeWisdomPage(
-        count=_ape_int(data, "", "count"),
-        pages=_ape_int(data, "", "pages"),
-        current_page=_ape_int(data, "", "currentPage"),
-        results=tuple(_mention(item, f"results.{index}") for index, item in enumerate(results)),
+        count=page.count,
+        pages=page.pages,
+        current_page=page.current_page,
+        results=tuple(
+            ApeWisdomMention(
+                **mention.model_dump(exclude={"ticker", "name"}),
+                ticker=mention.ticker.strip(),
+                name=(mention.name or "").strip() or None,
+            )
+            for mention in page.results
+        ),
     )
-
-
-def _mention(item: Any, path: str) -> ApeWisdomMention:
-    item = expect_object(item, provider=APEWISDOM, field=path)
-    ticker = item.get("ticker")
-    if not isinstance(ticker, str) or not ticker.strip():
-        raise ProviderParseError(
-            f"expected a ticker, got {ticker!r}", provider=APEWISDOM, field=f"{path}.ticker"
-        )
-    name = item.get("name")
-    if name is not None and not isinstance(name, str):
-        raise ProviderParseError(
-            f"expected a string, got {type(name).__name__}",
-            provider=APEWISDOM,
-            field=f"{path}.name",
-        )
-    return ApeWisdomMention(
-        rank=_ape_int(item, path, "rank"),
-        ticker=ticker.strip(),
-        name=(name.strip() or None) if name is not None else None,
-        mentions=_ape_int(item, path, "mentions"),
-        upvotes=_ape_int(item, path, "upvotes"),
-        rank_24h_ago=_ape_optional_int(item, path, "rank_24h_ago"),
-        mentions_24h_ago=_ape_optional_int(item, path, "mentions_24h_ago"),
-    )
-
-
-def _ape_optional_int(item: Mapping[str, Any], path: str, key: str) -> int | None:
-    """Null (or absent) for a ticker that was not ranked 24 hours ago."""
-    if item.get(key) is None:
-        return None
-    return _ape_int(item, path, key)
-
-
-def _ape_int(item: Mapping[str, Any], path: str, key: str) -> int:
-    """An integer sent as a number or as a numeric string ("12")."""
-    field = f"{path}.{key}" if path else key
-    value = item.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INTEGER.match(value.strip()):
-        return int(value.strip())
-    problem = "missing field" if value is None else f"expected an integer, got {value!r}"
-    raise ProviderParseError(problem, provider=APEWISDOM, field=field)
