@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tradingagents.redaction import REDACTED, is_secret_name, redact, redact_text, secrets_from_env
+import pytest
+
+from tradingagents import redaction
+from tradingagents.redaction import (
+    REDACTED,
+    is_secret_name,
+    known_secrets,
+    redact,
+    redact_text,
+    register_secret,
+    secrets_from_env,
+)
 
 
 def test_secret_names() -> None:
@@ -55,3 +66,37 @@ def test_secrets_from_env_takes_secret_named_variables_only() -> None:
         "DB_PASSWORD": "hunter22",
     }
     assert secrets_from_env(env) == frozenset({"abcdef123", "hunter22"})
+
+
+def test_redact_walks_tuples_and_sets_like_lists() -> None:
+    secret = "s3cr3t-in-a-set"
+    value = {
+        "pairs": ("symbol=F", "apikey=ABC123"),
+        "seen": {f"got {secret}"},
+        "frozen": frozenset({secret}),
+        "rows": [({"token": "zzz999", "symbol": "T"},)],
+    }
+    out = redact(value, {secret})
+    assert out == {
+        "pairs": ["symbol=F", f"apikey={REDACTED}"],
+        "seen": [f"got {REDACTED}"],
+        "frozen": [REDACTED],
+        "rows": [[{"token": REDACTED, "symbol": "T"}]],
+    }
+    assert redact((f"Bearer {'x' * 20}",)) == [f"Bearer {REDACTED}"]
+
+
+def test_known_secrets_include_those_learned_after_the_first_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(redaction, "_registered", set())
+    before = known_secrets()
+    register_secret("oauth-token-from-first-call")
+    monkeypatch.setenv("LATE_API_KEY", "key-set-while-running")
+    now = known_secrets({"the-runs-own-secret"})
+    assert now - before == {
+        "oauth-token-from-first-call",
+        "key-set-while-running",
+        "the-runs-own-secret",
+    }
+    assert redact_text("sent oauth-token-from-first-call", known_secrets()) == f"sent {REDACTED}"
