@@ -16,7 +16,8 @@ from typer.testing import CliRunner, Result
 
 from tests.helpers import BUILTINS
 from tests.snapshot_server import SnapshotServer
-from tradingagents.cli import Progress, app
+from tradingagents.cli import app
+from tradingagents.cli.progress import Progress
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.recording import record_snapshot
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
@@ -383,12 +384,9 @@ def test_the_timeout_flag_sets_every_scanners_deadline(tmp_path: Path) -> None:
     assert {r["timeout_s"] for r in runs} == {7.0}
 
 
-def test_the_live_table_shows_every_status_with_its_detail(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    progress = Progress(["queued_one", "running_one"])
+def test_the_live_table_shows_every_status_with_its_detail() -> None:
     now = [100.0]
-    monkeypatch.setattr("tradingagents.cli.time.monotonic", lambda: now[0])
+    progress = Progress(["queued_one", "running_one"], clock=lambda: now[0])
     events: list[dict[str, object]] = [
         {"event": "discovery_started", "scanners": ["queued_one", "running_one"]},
         {"event": "scanner_started", "scanner": "running_one"},

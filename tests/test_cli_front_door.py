@@ -11,7 +11,9 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from tradingagents import __version__
-from tradingagents.cli import Progress, app, main, parse_date_flag
+from tradingagents.cli import app, main
+from tradingagents.cli.common import parse_date_flag
+from tradingagents.cli.progress import Progress
 from tradingagents.replay.snapshot import sample_snapshot_path
 
 
