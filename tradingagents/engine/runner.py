@@ -122,7 +122,8 @@ class _Run:
         self.executor: Executor = executor if executor is not None else DaemonThreadPool()
         capacity = policy.width
         if not self.own_pool:
-            # A user's pool narrower than the policy stretches the worst case.
+            # A user's pool narrower than the policy stretches the worst case. ThreadPoolExecutor
+            # shows its width only as _max_workers; an executor without it counts as wide enough.
             capacity = min(capacity, getattr(self.executor, "_max_workers", capacity))
         self.book = Ledger(
             jobs,
