@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from tradingagents.calendar import is_session
-from tradingagents.default_config import DEFAULT_CONFIG
+from tradingagents.config import DEFAULT_UNIVERSE
 from tradingagents.http import Request, Response
 from tradingagents.providers.finnhub.client import FinnhubClient
 from tradingagents.providers.nasdaq.client import NasdaqClient
@@ -47,7 +47,7 @@ from tradingagents.scanners.sec_catalysts import SecCatalystsParams
 TRADE_DATE = date(2026, 11, 20)  # a Friday
 SEED = 20261120
 NY = ZoneInfo("America/New_York")
-UNIVERSE: list[str] = DEFAULT_CONFIG["discovery"]["universe"]
+UNIVERSE: list[str] = list(DEFAULT_UNIVERSE)
 
 # Planted signals (what each scanner should find on this snapshot).
 VOLUME_ACCUMULATION = "PFE"
