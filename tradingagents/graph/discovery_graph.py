@@ -37,8 +37,9 @@ from tradingagents.graph.nodes import FilterNode, RankNode, build_nodes, parse_t
 from tradingagents.graph.state import DiscoveryInput, DiscoveryOutput, DiscoveryState
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.replay.snapshot import RunSource, run_source
-from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
+from tradingagents.resilience.breakers import BreakerBoard
 from tradingagents.services import RunServices
+from tradingagents.wiring import build_hub, live_breakers
 
 
 class BrokenScanner(Scanner):
@@ -127,22 +128,6 @@ def build_jobs(
     if problems:
         raise ConfigError(problems)
     return jobs
-
-
-def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
-    """The persisted per-scanner breakers, in live mode only.
-
-    Replay reads local files: a scanner failing there is a bug in the snapshot or the scanner,
-    and skipping it in later replays would only hide that.
-    """
-    settings = config.resilience.breaker
-    if config.source.mode != "live" or not settings.enabled:
-        return None
-    policy = BreakerPolicy(
-        failure_threshold=settings.failure_threshold,
-        reset_timeout_s=settings.reset_timeout_seconds,
-    )
-    return BreakerBoard(default_db_path(config.resilience.state_dir), policy, clock=clock)
 
 
 #: The parts of the ``discovery`` table a run may change in ``configurable["discovery"]``; the
@@ -254,7 +239,7 @@ class DiscoveryGraph(Closing):
         # Only what this graph creates is closed by close(); injected objects stay the caller's.
         self._owns_providers = providers is None
         self._owns_breakers = breakers is None
-        self.providers = providers or ProviderHub(
+        self.providers = providers or build_hub(
             self.config, credentials=self.credentials, clock=clock
         )
         self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)

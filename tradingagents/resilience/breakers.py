@@ -16,54 +16,45 @@ from __future__ import annotations
 
 import math
 import os
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
-from tradingagents.errors import TradingAgentsError
 from tradingagents.paths import state_dir
+from tradingagents.resilience.breaker_store import (
+    DB_FILENAME,
+    STATES,
+    BreakerRow,
+    BreakerState,
+    BreakerStatus,
+    BreakerStore,
+    BreakerStoreError,
+    utc,
+)
 
-BreakerState = Literal["closed", "open", "half_open"]
-STATES: tuple[BreakerState, ...] = ("closed", "open", "half_open")
+__all__ = [
+    "DB_FILENAME",
+    "STATES",
+    "BreakerBoard",
+    "BreakerPolicy",
+    "BreakerState",
+    "BreakerStatus",
+    "BreakerStoreError",
+    "default_db_path",
+    "format_table",
+    "format_time",
+    "reset_breakers",
+    "show_breakers",
+]
 
-DB_FILENAME = "breakers.sqlite"
-
-# How a scanner run's status counts: 'skipped' and 'circuit_open' say nothing about the
-# scanner's health (it did not run), so they leave the breaker as it is.
+# A last error is kept this long in the file and in skip reasons.
+_MAX_ERROR_CHARS = 300
 SUCCESS_STATUSES = frozenset({"ok"})
 FAILURE_STATUSES = frozenset({"error", "timeout"})
 NEUTRAL_STATUSES = frozenset({"skipped", "circuit_open"})
-
-_SCHEMA_VERSION = 1
-# Another process may hold the write lock for one short transaction; wait a little rather than
-# fail, but not long: discovery fails open when the store is unavailable (graph/nodes.py).
-_BUSY_TIMEOUT_S = 1.0
-# The last error is shown in skip reasons and tables, so keep it to a readable length.
-_MAX_ERROR_CHARS = 300
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS breakers (
-    name TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    failures INTEGER NOT NULL,
-    opened_at TEXT,
-    retry_after TEXT,
-    trial_started_at TEXT,
-    last_error TEXT
-)
-"""
-_COLUMNS = "name, state, failures, opened_at, retry_after, trial_started_at, last_error"
-
-
-class BreakerStoreError(TradingAgentsError):
-    """The breaker state file cannot be opened, read or written (corrupt, unreadable, locked)."""
 
 
 @dataclass(frozen=True)
@@ -82,53 +73,6 @@ class BreakerPolicy:
             raise ValueError(f"reset_timeout_s must be a number, got {timeout!r}")
         if not math.isfinite(timeout) or timeout < 0:
             raise ValueError(f"reset_timeout_s must be finite and >= 0, got {timeout!r}")
-
-
-@dataclass(frozen=True)
-class BreakerStatus:
-    """One scanner's breaker as persisted; ``retry_after`` is set only while it is open."""
-
-    name: str
-    state: BreakerState
-    consecutive_failures: int
-    opened_at: datetime | None
-    retry_after: datetime | None
-    last_error: str | None
-
-
-@dataclass
-class _Row:
-    name: str
-    state: BreakerState = "closed"
-    failures: int = 0
-    opened_at: datetime | None = None
-    # Persisted when the breaker opens, so that show/reset (which know no policy) and later
-    # runs all see the retry time that the skip reason promised.
-    retry_after: datetime | None = None
-    # When the current half-open trial was admitted: a second admit within the reset timeout
-    # is refused (one trial at a time), a later one assumes the trial's process died.
-    trial_started_at: datetime | None = None
-    last_error: str | None = None
-
-    def status(self) -> BreakerStatus:
-        return BreakerStatus(
-            name=self.name,
-            state=self.state,
-            consecutive_failures=self.failures,
-            opened_at=self.opened_at,
-            retry_after=self.retry_after if self.state == "open" else None,
-            last_error=self.last_error,
-        )
-
-
-@dataclass
-class _Txn:
-    conn: sqlite3.Connection
-    transitions: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def note(self, name: str, old: str, new: str) -> None:
-        if old != new:
-            self.transitions.append((name, old, new))
 
 
 def format_time(moment: datetime) -> str:
@@ -154,9 +98,7 @@ class BreakerBoard(Closing):
         self.path = Path(path)
         self.policy = policy
         self._clock = clock
-        self._lock = threading.Lock()
-        self._transitions: dict[str, list[tuple[str, str]]] = {}
-        self._conn: sqlite3.Connection | None = self._connect()
+        self._store = BreakerStore(self.path)
 
     # -- the state machine ---------------------------------------------------------------------
 
@@ -166,14 +108,14 @@ class BreakerBoard(Closing):
         An open breaker whose reset timeout has passed moves to half-open and admits one trial.
         """
         now = self._now()
-        with self._txn() as txn:
-            row = self._load(txn.conn, name)
+        with self._store.txn() as txn:
+            row = self._store.load(txn.conn, name)
             if row.state == "closed":
                 return None
             if row.state == "open":
                 if row.retry_after is not None and now < row.retry_after:
                     return _open_reason(row, row.retry_after)
-                self._store(txn.conn, replace(row, state="half_open", trial_started_at=now))
+                self._store.store(txn.conn, replace(row, state="half_open", trial_started_at=now))
                 txn.note(name, "open", "half_open")
                 return None
             lease = timedelta(seconds=self.policy.reset_timeout_s)
@@ -183,7 +125,7 @@ class BreakerBoard(Closing):
                     f"{format_time(row.trial_started_at)} has not reported; "
                     f"retry after {format_time(row.trial_started_at + lease)}"
                 )
-            self._store(txn.conn, replace(row, trial_started_at=now))
+            self._store.store(txn.conn, replace(row, trial_started_at=now))
             return None
 
     def record(self, name: str, status: str, error: str | None = None) -> BreakerStatus:
@@ -195,27 +137,27 @@ class BreakerBoard(Closing):
         ``skipped`` and ``circuit_open`` change nothing.
         """
         if status in NEUTRAL_STATUSES:
-            with self._txn() as txn:
-                row = self._load(txn.conn, name)
+            with self._store.txn() as txn:
+                row = self._store.load(txn.conn, name)
                 if row.state == "half_open" and row.trial_started_at is not None:
                     # The trial never really ran (skipped, never started): the next run may try.
-                    self._store(txn.conn, replace(row, trial_started_at=None))
+                    self._store.store(txn.conn, replace(row, trial_started_at=None))
             return self.status(name)
         if status not in SUCCESS_STATUSES and status not in FAILURE_STATUSES:
             known = sorted(SUCCESS_STATUSES | FAILURE_STATUSES | NEUTRAL_STATUSES)
             raise ValueError(f"unknown scanner status {status!r} (known: {', '.join(known)})")
         now = self._now()
-        with self._txn() as txn:
-            row = self._load(txn.conn, name)
+        with self._store.txn() as txn:
+            row = self._store.load(txn.conn, name)
             if status in SUCCESS_STATUSES:
-                new = _Row(name)
+                new = BreakerRow(name)
             else:
                 failures = row.failures + 1
                 last_error = _clip(error or status)
                 if row.state == "closed" and failures < self.policy.failure_threshold:
                     new = replace(row, failures=failures, last_error=last_error)
                 else:
-                    new = _Row(
+                    new = BreakerRow(
                         name,
                         "open",
                         failures,
@@ -223,24 +165,23 @@ class BreakerBoard(Closing):
                         retry_after=now + timedelta(seconds=self.policy.reset_timeout_s),
                         last_error=last_error,
                     )
-            self._store(txn.conn, new)
+            self._store.store(txn.conn, new)
             txn.note(name, row.state, new.state)
         return new.status()
 
     def status(self, name: str) -> BreakerStatus:
         """The breaker of ``name``; closed with no failures if it never recorded any."""
-        with self._read() as conn:
-            return self._load(conn, name).status()
+        with self._store.read() as conn:
+            return self._store.load(conn, name).status()
 
     def all(self) -> list[BreakerStatus]:
         """Every breaker that has state in the file, sorted by name."""
-        with self._read() as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM breakers ORDER BY name").fetchall()
-            return [self._parse(row).status() for row in rows]
+        with self._store.read() as conn:
+            return [row.status() for row in self._store.all(conn)]
 
     def reset(self, name: str | None = None) -> list[str]:
         """Close and forget the breaker of ``name`` (None: every breaker); the names reset."""
-        with self._txn() as txn:
+        with self._store.txn() as txn:
             # Only names and raw states are read, so that resetting also clears a row that no
             # longer parses (the way out that BreakerStoreError suggests).
             rows: list[tuple[str, str]]
@@ -256,160 +197,14 @@ class BreakerBoard(Closing):
 
     def transitions(self) -> dict[str, list[tuple[str, str]]]:
         """State changes (from, to) per scanner made through this board since it was created."""
-        with self._lock:
-            return {name: list(changes) for name, changes in self._transitions.items()}
+        return self._store.transitions()
 
     def close(self) -> None:
         """Close the database connection; further calls raise :class:`BreakerStoreError`."""
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
-    # -- storage -------------------------------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BreakerStoreError(
-                f"cannot create the directory of the breaker state file {self.path}: {exc}"
-            ) from exc
-        conn: sqlite3.Connection | None = None
-        try:
-            # Autocommit mode: every write is an explicit BEGIN IMMEDIATE ... COMMIT below.
-            conn = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(_SCHEMA)
-                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-                conn.execute("COMMIT")
-            elif version != _SCHEMA_VERSION:
-                raise BreakerStoreError(
-                    f"breaker state file {self.path} has schema version {version}; this version "
-                    f"of tradingagents reads version {_SCHEMA_VERSION}"
-                )
-        except sqlite3.Error as exc:
-            if conn is not None:
-                conn.close()
-            raise self._error(exc) from exc
-        except BaseException:
-            if conn is not None:
-                conn.close()
-            raise
-        return conn
-
-    @contextmanager
-    def _txn(self) -> Iterator[_Txn]:
-        with self._lock:
-            txn = _Txn(self._connection())
-            try:
-                txn.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield txn
-                except BaseException:
-                    txn.conn.execute("ROLLBACK")
-                    raise
-                txn.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise self._error(exc) from exc
-            # Counted only once committed, so the metrics never show a change that was undone.
-            for name, old, new in txn.transitions:
-                self._transitions.setdefault(name, []).append((old, new))
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                yield self._connection()
-            except sqlite3.Error as exc:
-                raise self._error(exc) from exc
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise BreakerStoreError(f"the breaker board on {self.path} is closed")
-        return self._conn
-
-    def _load(self, conn: sqlite3.Connection, name: str) -> _Row:
-        row = conn.execute(f"SELECT {_COLUMNS} FROM breakers WHERE name = ?", (name,)).fetchone()
-        return _Row(name) if row is None else self._parse(row)
-
-    def _parse(self, row: Sequence[object]) -> _Row:
-        name, state, failures, opened_at, retry_after, trial_started_at, last_error = row
-        if (
-            not isinstance(name, str)
-            or state not in STATES
-            or not isinstance(failures, int)
-            or failures < 0
-            or not (last_error is None or isinstance(last_error, str))
-        ):
-            raise BreakerStoreError(
-                f"breaker state file {self.path} holds an invalid row for {name!r}; "
-                "reset that breaker or delete the file"
-            )
-        return _Row(
-            name,
-            state,
-            failures,
-            self._time(opened_at, name),
-            self._time(retry_after, name),
-            self._time(trial_started_at, name),
-            last_error,
-        )
-
-    def _time(self, value: object, name: str) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            if not isinstance(value, str):
-                raise ValueError(value)
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise BreakerStoreError(
-                f"breaker state file {self.path} holds an invalid time {value!r} for {name!r}; "
-                "reset that breaker or delete the file"
-            ) from None
-        return _utc(moment)
-
-    @staticmethod
-    def _store(conn: sqlite3.Connection, row: _Row) -> None:
-        conn.execute(
-            f"INSERT OR REPLACE INTO breakers ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                row.name,
-                row.state,
-                row.failures,
-                _stored_time(row.opened_at),
-                _stored_time(row.retry_after),
-                _stored_time(row.trial_started_at),
-                row.last_error,
-            ),
-        )
-
-    def _error(self, exc: sqlite3.Error) -> BreakerStoreError:
-        message = f"cannot use the breaker state file {self.path}: {exc}"
-        if not isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
-            # "file is not a database", "database disk image is malformed"...
-            message += " (corrupt? delete it to start again with every breaker closed)"
-        return BreakerStoreError(message)
+        self._store.close()
 
     def _now(self) -> datetime:
-        return _utc(self._clock.now())
-
-
-def _utc(moment: datetime) -> datetime:
-    # Clocks return aware UTC times; a naive one is taken as UTC rather than local time.
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _stored_time(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+        return utc(self._clock.now())
 
 
 def _clip(text: str) -> str:
@@ -419,7 +214,7 @@ def _clip(text: str) -> str:
     return text[: _MAX_ERROR_CHARS - 3] + "..."
 
 
-def _open_reason(row: _Row, retry_after: datetime) -> str:
+def _open_reason(row: BreakerRow, retry_after: datetime) -> str:
     count = row.failures
     reason = (
         f"circuit open after {count} consecutive failure{'' if count == 1 else 's'}; "
