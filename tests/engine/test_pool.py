@@ -10,14 +10,15 @@ import pytest
 from tradingagents.engine import DaemonThreadPool
 
 
+def on_a_daemon(i: int) -> tuple[int, bool]:
+    return i, threading.current_thread().daemon
+
+
 def test_runs_calls_on_daemon_threads_and_reuses_idle_ones() -> None:
     pool = DaemonThreadPool()
     try:
         for i in range(5):
-            assert pool.submit(lambda i=i: (i, threading.current_thread().daemon)).result(2) == (
-                i,
-                True,
-            )
+            assert pool.submit(on_a_daemon, i).result(2) == (i, True)
             time.sleep(0.01)  # let the worker go idle again
         assert pool.thread_count == 1
     finally:

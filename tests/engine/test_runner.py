@@ -64,7 +64,8 @@ def test_an_executor_that_refuses_work_gives_error_records() -> None:
         executor=pool,
     )
     assert [o.record["status"] for o in outcomes] == ["error", "error"]
-    assert outcomes[0].record["error"]["type"] == "RuntimeError"
+    error = outcomes[0].record["error"]
+    assert error is not None and error["type"] == "RuntimeError"
 
 
 class CancellingExecutor(Executor):
@@ -84,14 +85,21 @@ def test_tasks_cancelled_by_the_executor_are_errors_not_hangs() -> None:
         executor=CancellingExecutor(),
     )
     assert outcomes[0].record["status"] == "error"
-    assert outcomes[0].record["error"]["message"] == "the executor cancelled the task"
+    error = outcomes[0].record["error"]
+    assert error is not None and error["message"] == "the executor cancelled the task"
+
+
+def sleeping(ctx: ScanContext) -> list[Any]:
+    time.sleep(0.1)
+    return []
 
 
 def test_outcomes_come_back_in_job_order_with_candidates_and_logs() -> None:
     def logs(ctx: ScanContext) -> list[Any]:
         with ctx.tool_call("fetch", {"q": 1}) as call:
             call.output = [1, 2, 3]
-        return returning("AAPL")(ctx)
+        rows: list[Any] = returning("AAPL")(ctx)
+        return rows
 
     def fails_in_tool(ctx: ScanContext) -> list[Any]:
         with ctx.tool_call("fetch", {"q": 2}):
@@ -99,7 +107,7 @@ def test_outcomes_come_back_in_job_order_with_candidates_and_logs() -> None:
 
     outcomes = run_scanners(
         [
-            job("slow", lambda ctx: time.sleep(0.1) or []),
+            job("slow", sleeping),
             job("logs", logs),
             job("fails", fails_in_tool),
         ],
@@ -117,8 +125,13 @@ def test_outcomes_come_back_in_job_order_with_candidates_and_logs() -> None:
 
 def test_skip_jobs_are_recorded_without_running() -> None:
     ran: list[str] = []
+
+    def off(ctx: ScanContext) -> list[Any]:
+        ran.append("off")
+        return []
+
     skipped = ScanJob(
-        make_scanner("off", lambda ctx: ran.append("off") or [])(),
+        make_scanner("off", off)(),
         {},
         1.0,
         ("circuit_open", "circuit open after 3 consecutive failures"),
