@@ -12,6 +12,7 @@ from pydantic import Field, TypeAdapter, field_validator
 
 from tradingagents.errors import ProviderParseError
 from tradingagents.providers.alpha_vantage import parse_top_movers
+from tradingagents.providers.finnhub import parse_earnings_calendar as finnhub_calendar
 from tradingagents.providers.nasdaq import parse_earnings_calendar
 from tradingagents.providers.parsing import Native, PayloadError, validate
 from tradingagents.providers.reddit import parse_listing
@@ -183,3 +184,18 @@ def test_type_adapters_validate_too() -> None:
     with pytest.raises(ProviderParseError) as info:
         validate(adapter, {"a": {"pairs": [1]}}, provider="p")
     assert info.value.field == "a.pairs.0"
+
+
+def test_a_skipped_foreign_row_is_not_read_further(real: Path) -> None:
+    data = json.loads((real / "earnings_calendar" / "nasdaq_earnings_2024-07-01.json").read_bytes())
+    count = len(parse_earnings_calendar(data))
+    row = data["data"]["rows"][0]
+    row.update(symbol="7203.T", marketCap="lots", time=None)
+    assert len(parse_earnings_calendar(data)) == count - 1
+    row.update(symbol="AAPL")
+    with pytest.raises(ProviderParseError) as info:
+        parse_earnings_calendar(data)
+    assert info.value.field == "data.rows.0.time"
+
+    rows = [{"symbol": "7203.T", "date": "soon"}, {"symbol": "AAPL", "date": "2024-07-01"}]
+    assert [e.symbol for e in finnhub_calendar({"earningsCalendar": rows})] == ["AAPL"]

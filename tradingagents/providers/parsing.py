@@ -147,6 +147,22 @@ def _nonblank(value: Any) -> str:
 NonBlank = Annotated[str, PlainValidator(_nonblank)]
 
 
+class Listed(Native):
+    """A calendar row seen by its ``symbol`` alone, the rest kept unread in ``model_extra``.
+
+    Rows of symbols that are not US tickers are skipped before their other fields are read,
+    so a foreign listing's odd values cannot fail the whole payload.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    symbol: str
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return {"symbol": self.symbol, **(self.model_extra or {})}
+
+
 @dataclass(frozen=True)
 class XPath:
     """Field metadata: where an XML model's field is read (``attr``: an attribute of it)."""

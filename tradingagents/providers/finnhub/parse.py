@@ -13,6 +13,7 @@ from tradingagents.errors import CandidateError
 from tradingagents.providers.earnings import EarningsEvent, EarningsTime
 from tradingagents.providers.parsing import (
     DisplayNumber,
+    Listed,
     Native,
     PayloadError,
     load_json,
@@ -42,7 +43,7 @@ class _Row(Native):
 
 
 class _Calendar(Native):
-    rows: list[_Row] = Field(alias="earningsCalendar")
+    rows: list[Listed] = Field(alias="earningsCalendar")
 
     @model_validator(mode="before")
     @classmethod
@@ -67,11 +68,13 @@ def parse_earnings_calendar(payload: bytes | str | Mapping[str, Any]) -> list[Ea
     """
     calendar = validate(_Calendar, load_json(payload, provider=PROVIDER), provider=PROVIDER)
     events = []
-    for row in calendar.rows:
+    for index, listed in enumerate(calendar.rows):
         try:
-            symbol = normalize_ticker(row.symbol)
+            symbol = normalize_ticker(listed.symbol)
         except CandidateError:
             continue
+        where = f"earningsCalendar.{index}"
+        row = validate(_Row, listed.raw, provider=PROVIDER, root=where)
         events.append(
             EarningsEvent(
                 symbol=symbol,

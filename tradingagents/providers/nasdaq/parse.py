@@ -13,6 +13,7 @@ from tradingagents.discovery.candidate import normalize_ticker
 from tradingagents.errors import CandidateError, ProviderParseError
 from tradingagents.providers.earnings import EarningsEvent, EarningsTime
 from tradingagents.providers.parsing import (
+    Listed,
     Native,
     PayloadError,
     load_json,
@@ -100,7 +101,7 @@ class _Row(Native):
 
 class _Data(Native):
     #: Null on a day without earnings: no events, not an error.
-    rows: list[_Row] | None
+    rows: list[Listed] | None
     #: Read only when the caller did not say which day it asked for.
     as_of: Any = Field(None, alias="asOf")
 
@@ -142,11 +143,12 @@ def parse_earnings_calendar(
         return []
     event_day = day if day is not None else _as_of(data.as_of)
     events = []
-    for row in data.rows:
+    for index, listed in enumerate(data.rows):
         try:
-            symbol = normalize_ticker(row.symbol)
+            symbol = normalize_ticker(listed.symbol)
         except CandidateError:
             continue
+        row = validate(_Row, listed.raw, provider=PROVIDER, root=f"data.rows.{index}")
         events.append(
             EarningsEvent(
                 symbol=symbol,
