@@ -53,13 +53,18 @@ def _filed(summary: Any) -> datetime.date:
     return to_date(found.group(1))
 
 
-class _Entry(Native):
+class _Party(Native):
     """One ``<entry>``: EDGAR lists a filing once per party, so a filing has several."""
 
     accession: Annotated[str, XPath(f"{_ATOM}id"), PlainValidator(_accession)] = Field(alias="id")
     party: Annotated[tuple[str, int, bool], XPath(f"{_ATOM}title"), PlainValidator(_party)] = Field(
         alias="title"
     )
+
+
+class _Details(Native):
+    """What the entries of one filing share, read from its first entry."""
+
     form: Annotated[str, XPath(f"{_ATOM}category", attr="term")] = Field(alias="category.term")
     filed: Annotated[datetime.date, XPath(f"{_ATOM}summary"), PlainValidator(_filed)] = Field(
         alias="summary"
@@ -85,7 +90,7 @@ class CurrentFiling(BaseModel):
 
 @dataclass
 class _Filing:
-    first: _Entry
+    first: _Details
     issuer: tuple[str, int] | None = None
     reporting: list[tuple[str, int]] = field(default_factory=list)
 
@@ -99,10 +104,14 @@ def parse_current_feed(payload: bytes) -> list[CurrentFiling]:
     root = parse_xml(payload, f"{_ATOM}feed")
     filings: dict[str, _Filing] = {}
     for index, element in enumerate(root.findall(f"{_ATOM}entry")):
-        entry = validate(
-            _Entry, xml_fields(element, _Entry), provider=PROVIDER, root=f"entry[{index}]"
-        )
-        filing = filings.setdefault(entry.accession, _Filing(entry))
+        where = f"entry[{index}]"
+        entry = validate(_Party, xml_fields(element, _Party), provider=PROVIDER, root=where)
+        filing = filings.get(entry.accession)
+        if filing is None:
+            details = validate(
+                _Details, xml_fields(element, _Details), provider=PROVIDER, root=where
+            )
+            filing = filings[entry.accession] = _Filing(details)
         name, cik, is_issuer = entry.party
         if is_issuer:
             if filing.issuer is None:
@@ -111,7 +120,7 @@ def parse_current_feed(payload: bytes) -> list[CurrentFiling]:
             filing.reporting.append((name, cik))
     return [
         CurrentFiling(
-            accession=f.first.accession,
+            accession=accession,
             form=f.first.form,
             filed=f.first.filed,
             updated=f.first.updated,
@@ -120,5 +129,5 @@ def parse_current_feed(payload: bytes) -> list[CurrentFiling]:
             reporting=tuple(f.reporting),
             index_url=f.first.index_url,
         )
-        for f in filings.values()
+        for accession, f in filings.items()
     ]

@@ -189,7 +189,7 @@ class Chart(Native):
     # Yahoo drops empty sections; a range without trading days has no "timestamp".
     meta: Meta
     timestamp: list[Integer] | None = None
-    indicators: Indicators = Field(default_factory=Indicators)
+    indicators: Indicators | None = None
     events: Events | None = None
 
 

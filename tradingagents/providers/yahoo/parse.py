@@ -154,7 +154,7 @@ def parse_chart(payload: Payload) -> PriceHistory:
         _local_date(epoch, tz, f"{_PATH}.timestamp.{i}")
         for i, epoch in enumerate(result.timestamp or ())
     ]
-    indicators = result.indicators
+    indicators = result.indicators or native.Indicators()
     where = f"{_PATH}.indicators"
     bars = _first(indicators.quote, f"{where}.quote", dates) or native.Bars()
     columns = {
