@@ -15,8 +15,6 @@ from tradingagents.config import (
     DiscoveryConfig,
     ScannerSettings,
     deep_merge,
-    did_you_mean,
-    known_keys,
     load_config,
     validate_discovery,
     without,
@@ -25,6 +23,7 @@ from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery import ScanContext, ScannerParams
 from tradingagents.errors import ConfigError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.validation import did_you_mean, known_keys
 
 
 class GapParams(ScannerParams):

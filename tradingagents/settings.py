@@ -27,14 +27,12 @@ from tradingagents.config import (
     BUILTIN_SCANNERS,
     DiscoveryConfig,
     deep_merge,
-    did_you_mean,
-    known_keys,
-    problems_from_validation,
     validate_discovery,
     without,
 )
 from tradingagents.credentials import ENV_PREFIX, Credentials, env_vars
 from tradingagents.errors import ConfigError, ConfigProblem
+from tradingagents.validation import did_you_mean, known_keys, problems_from_validation
 
 ENV_DELIMITER = "__"
 # TRADINGAGENTS_* variables read elsewhere (state and cache directories, test fixtures), so not

@@ -16,7 +16,6 @@ from tradingagents.discovery import ScanContext
 from tradingagents.errors import ProviderConnectionError, ProviderError, ProviderHTTPError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.http import Request, RequestsTransport
-from tradingagents.resilience import breakers
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy
 from tradingagents.wiring import build_hub
 
@@ -32,17 +31,14 @@ def live(tmp_path: Path, **resilience: Any) -> dict[str, Any]:
     }
 
 
-def test_a_locked_breaker_store_never_loses_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_locked_breaker_store_never_loses_the_run(tmp_path: Path) -> None:
     # Each access waits out SQLite's busy timeout (1 s) before giving up: 0.1 s proves the same.
-    monkeypatch.setattr(breakers, "_BUSY_TIMEOUT_S", 0.1)
-    board = BreakerBoard(tmp_path / "breakers.sqlite", BreakerPolicy())
+    board = BreakerBoard(tmp_path / "breakers.sqlite", BreakerPolicy(), busy_timeout_s=0.1)
     board.status("x")  # create the file
     blocker = sqlite3.connect(tmp_path / "breakers.sqlite", timeout=0.1)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        locked = BreakerBoard(tmp_path / "breakers.sqlite", BreakerPolicy())
+        locked = BreakerBoard(tmp_path / "breakers.sqlite", BreakerPolicy(), busy_timeout_s=0.1)
         graph = DiscoveryGraph(
             live(tmp_path), [make_scanner("a", returning("AAPL"))], breakers=locked
         )

@@ -16,6 +16,7 @@ from typing_extensions import TypeVar
 from tradingagents.discovery.candidate import Candidate
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ConfigProblem, RegistryError
+from tradingagents.validation import problems_from_validation
 
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
@@ -151,10 +152,6 @@ def validate_params(
     try:
         return scanner.Params.model_validate(_tuples(raw)).model_dump(), []
     except ValidationError as exc:
-        # Imported here, not at the top: config imports this module (ScannerSettings derives
-        # from ScannerParams), and the helper still lives in config.py.
-        from tradingagents.config import problems_from_validation  # noqa: PLC0415
-
         # With the params model, a misspelt param gets "did you mean".
         return {}, problems_from_validation(
             exc, ("discovery", "scanners", scanner.name), scanner.Params

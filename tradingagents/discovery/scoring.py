@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tradingagents.config import RankConfig
+from pydantic import BaseModel, ConfigDict, Field
+
 from tradingagents.discovery.candidate import Candidate, Priority
 
 SignalOrigin = Literal["signal", "score", "default"]
@@ -26,6 +27,59 @@ def ramp(value: float, zero_at: float, one_at: float) -> float:
     if one_at == zero_at:
         return 1.0 if value >= one_at else 0.0
     return round(min(1.0, max(0.0, (value - zero_at) / (one_at - zero_at))), 4)
+
+
+# -- the scoring model's constants: the rank config (docs/scoring.md) ---------------------
+# Declared here, below config (which uses them as discovery.rank): the scanner API must not
+# import config.
+
+
+class PriorityWeights(BaseModel):
+    """What a scanner's signal counts for, by the priority that scanner gave (docs/scoring.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    critical: float = Field(default=1.0, ge=0, description="Weight of a critical signal.")
+    high: float = Field(default=0.8, ge=0, description="Weight of a high-priority signal.")
+    medium: float = Field(default=0.6, ge=0, description="Weight of a medium-priority signal.")
+    low: float = Field(default=0.4, ge=0, description="Weight of a low-priority signal.")
+
+    def of(self, priority: str) -> float:
+        """The weight of a priority level (``"high"`` or ``Priority.HIGH``)."""
+        weight: float = getattr(self, str(priority))
+        return weight
+
+
+class RankConfig(BaseModel):
+    """The rank node: the scoring model's constants (docs/scoring.md), promotion and the cap."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    max_candidates: int = Field(
+        default=25, ge=0, description="Cap on ranked_candidates: keep at most this many."
+    )
+    confluence_boost: float = Field(
+        default=0.1,
+        ge=0,
+        description="Score added per distinct contributing scanner beyond the first.",
+    )
+    promote_at_sources: int | None = Field(
+        default=3,
+        ge=2,
+        description="A ticker found by this many scanners moves up one priority level; "
+        "None: never.",
+    )
+    priority_weights: PriorityWeights = Field(
+        default=PriorityWeights(),
+        description="Each scanner's signal (0-1) is multiplied by the weight of the priority "
+        "it gave.",
+    )
+    default_signal: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="The signal of a candidate whose scanner gives neither signal nor score.",
+    )
 
 
 def _real(value: Any) -> float | None:

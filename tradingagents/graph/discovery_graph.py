@@ -22,7 +22,6 @@ from tradingagents.config import (
     BUILTIN_SCANNERS,
     DiscoveryConfig,
     deep_merge,
-    did_you_mean,
     load_config,
 )
 from tradingagents.credentials import Credentials
@@ -39,6 +38,7 @@ from tradingagents.providers.hub import ProviderHub
 from tradingagents.replay.snapshot import RunSource, run_source
 from tradingagents.resilience.breakers import BreakerBoard
 from tradingagents.services import RunServices
+from tradingagents.validation import did_you_mean
 from tradingagents.wiring import build_hub, live_breakers
 
 

@@ -16,10 +16,10 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.config import get_stream_writer
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
-from tradingagents.config import DiscoveryConfig, FilterConfig, RankConfig
+from tradingagents.config import DiscoveryConfig, FilterConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
 from tradingagents.discovery.merge import merge_scanner_candidates
-from tradingagents.discovery.scoring import score_breakdown
+from tradingagents.discovery.scoring import RankConfig, score_breakdown
 from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.runner import (
     CancelToken,

@@ -12,9 +12,9 @@ from urllib.parse import urlencode, urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from tradingagents.config import problems_from_validation
 from tradingagents.errors import SnapshotError
 from tradingagents.http import Request
+from tradingagents.validation import problems_from_validation
 
 MANIFEST = "manifest.json"
 #: ``source["snapshot"]`` for the snapshot bundled with the package (its path is an install's).

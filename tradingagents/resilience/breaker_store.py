@@ -91,8 +91,9 @@ class BreakerStore:
     """The breaker rows of one file, read and written under a lock, each change one
     ``BEGIN IMMEDIATE`` transaction so that processes sharing the file never lose a count."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_s: float = _BUSY_TIMEOUT_S) -> None:
         self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
         self._lock = threading.Lock()
         self._transitions: dict[str, list[tuple[str, str]]] = {}
         self._conn: sqlite3.Connection | None = self._connect()
@@ -119,7 +120,10 @@ class BreakerStore:
         try:
             # Autocommit mode: every write is an explicit BEGIN IMMEDIATE ... COMMIT below.
             conn = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=self.busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
             )
             conn.execute("PRAGMA journal_mode=WAL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -94,11 +94,19 @@ class BreakerBoard(Closing):
     file never lose a count. Times come from ``clock`` (tests pass a ``FakeClock``).
     """
 
-    def __init__(self, path: Path, policy: BreakerPolicy, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        path: Path,
+        policy: BreakerPolicy,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        busy_timeout_s: float = 1.0,
+    ) -> None:
         self.path = Path(path)
         self.policy = policy
         self._clock = clock
-        self._store = BreakerStore(self.path)
+        # How long a locked file is waited for before the access fails (SQLite's busy timeout).
+        self._store = BreakerStore(self.path, busy_timeout_s=busy_timeout_s)
 
     # -- the state machine ---------------------------------------------------------------------
 
