@@ -38,7 +38,7 @@ def make_scanner(
 
 def returning(
     *tickers: str, priority: str = "medium", **extra: Any
-) -> Callable[[ScanContext], Any]:
+) -> Callable[[ScanContext], list[dict[str, Any]]]:
     def scan(ctx: ScanContext) -> list[dict[str, Any]]:
         return [
             {"ticker": t, "priority": priority, "context": f"{ctx.scanner} likes {t}", **extra}

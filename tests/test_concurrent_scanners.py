@@ -11,9 +11,10 @@ import sys
 import textwrap
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 if __name__ == "__main__":  # python tests/test_concurrent_scanners.py: see the end of the file
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,15 +26,31 @@ from langgraph.config import get_stream_writer
 
 from tests.helpers import make_scanner, normalise, returning, runs_by_name
 from tradingagents.discovery import ScanContext, ScannerSkipped
+from tradingagents.engine import ExecutionPolicy
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.graph.nodes import DiscoverNode
+from tradingagents.graph.state import DiscoveryState
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = "2026-11-27"
 
+Scan = Callable[[ScanContext], list[dict[str, Any]]]
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 def execution(**overrides: Any) -> dict[str, Any]:
     return {"discovery": {"scanner_execution": overrides}}
+
+
+def sleeping(seconds: float, then: Scan | None = None) -> Scan:
+    """A scan that sleeps ``seconds``, then returns ``then(ctx)`` (no candidates without it)."""
+
+    def scan(ctx: ScanContext) -> list[dict[str, Any]]:
+        time.sleep(seconds)
+        return then(ctx) if then is not None else []
+
+    return scan
 
 
 class ConcurrencyProbe:
@@ -46,7 +63,7 @@ class ConcurrencyProbe:
         self.starts: list[str] = []
         self.threads: set[int] = set()
 
-    def scan(self, hold_s: float, *tickers: str):  # type: ignore[no-untyped-def]
+    def scan(self, hold_s: float, *tickers: str) -> Scan:
         def run(ctx: ScanContext) -> list[dict[str, Any]]:
             with self.lock:
                 self.running += 1
@@ -87,7 +104,7 @@ def test_sequential_mode_runs_one_at_a_time_in_registration_order() -> None:
 
 
 def test_sequential_mode_applies_the_same_timeouts() -> None:
-    hung = make_scanner("hung", lambda ctx: time.sleep(5) or [])
+    hung = make_scanner("hung", sleeping(5))
     after = make_scanner("after", returning("F"))
     start = time.monotonic()
     state = DiscoveryGraph(execution(concurrent=False, timeout_seconds=0.3), [hung, after]).run(DAY)
@@ -103,8 +120,8 @@ def test_sequential_mode_applies_the_same_timeouts() -> None:
 def test_timeout_counts_from_the_scanners_own_start_not_submission() -> None:
     # One worker: "b" starts only after "a" is done, 0.4 s after submission. Counted from
     # submission it would exceed its 0.6 s budget; counted from its own start it does not.
-    a = make_scanner("a", lambda ctx: time.sleep(0.4) or returning("AAPL")(ctx))
-    b = make_scanner("b", lambda ctx: time.sleep(0.4) or returning("MSFT")(ctx))
+    a = make_scanner("a", sleeping(0.4, returning("AAPL")))
+    b = make_scanner("b", sleeping(0.4, returning("MSFT")))
     state = DiscoveryGraph(execution(max_workers=1, timeout_seconds=0.6), [a, b]).run(DAY)
     assert [r["status"] for r in state["scanner_runs"]] == ["ok", "ok"]
     assert state["scanner_runs"][1]["started_s"] >= 0.35
@@ -141,8 +158,8 @@ def test_hung_scanner_does_not_hold_the_node_and_its_late_result_is_discarded() 
 
 
 def test_a_late_result_arriving_while_the_run_goes_on_is_still_discarded() -> None:
-    late = make_scanner("late", lambda ctx: time.sleep(0.4) or returning("LATE")(ctx))
-    long = make_scanner("long", lambda ctx: time.sleep(0.8) or returning("F")(ctx))
+    late = make_scanner("late", sleeping(0.4, returning("LATE")))
+    long = make_scanner("long", sleeping(0.8, returning("F")))
     config = execution(timeout_seconds=0.2)
     config["discovery"]["scanners"] = {"long": {"timeout_seconds": 2}}
     state = DiscoveryGraph(config, [late, long]).run(DAY)
@@ -190,7 +207,7 @@ def test_hung_scanner_never_delays_process_exit(tmp_path: Path) -> None:
 
 
 def test_step_deadline_bounds_queue_waits_and_records_scanners_that_never_started() -> None:
-    hang = lambda ctx: time.sleep(3) or []  # noqa: E731
+    hang = sleeping(3)
     scanners = [make_scanner(n, hang) for n in ("first", "second", "third")]
     config = execution(max_workers=1, timeout_seconds=0.5, global_timeout_seconds=0.8)
     start = time.monotonic()
@@ -208,7 +225,7 @@ def test_step_deadline_bounds_queue_waits_and_records_scanners_that_never_starte
 
 
 def test_starved_user_executor_is_bounded_by_the_implied_step_deadline() -> None:
-    hang = lambda ctx: time.sleep(2.5) or []  # noqa: E731
+    hang = sleeping(2.5)
     scanners = [make_scanner("a", hang), make_scanner("b", hang)]
     pool = ThreadPoolExecutor(max_workers=1)
     try:
@@ -268,7 +285,9 @@ def test_raise_if_cancelled_stops_a_loop_after_the_deadline() -> None:
 # 4. Error isolation ------------------------------------------------------------------------
 
 
-def test_exceptions_become_error_records_and_other_scanners_are_untouched(engine_logs) -> None:  # type: ignore[no-untyped-def]
+def test_exceptions_become_error_records_and_other_scanners_are_untouched(
+    engine_logs: pytest.LogCaptureFixture,
+) -> None:
     def broken(ctx: ScanContext) -> list[Any]:
         raise ValueError("boom")
 
@@ -371,7 +390,7 @@ def test_the_node_never_mutates_its_input_and_returns_only_new_entries() -> None
     dg = DiscoveryGraph(
         None, [make_scanner("a", logging_scanner), make_scanner("b", logging_scanner)]
     )
-    existing_log = {
+    existing_log: dict[str, Any] = {
         "scanner": "earlier",
         "tool": "x",
         "parameters": {},
@@ -380,7 +399,11 @@ def test_the_node_never_mutates_its_input_and_returns_only_new_entries() -> None
         "error": None,
     }
     existing_candidate = dg.run(DAY, state={})["candidates"][0]
-    state_in = {"trade_date": DAY, "tool_logs": [existing_log], "candidates": [existing_candidate]}
+    state_in: DiscoveryState = {
+        "trade_date": DAY,
+        "tool_logs": [existing_log],
+        "candidates": [existing_candidate],
+    }
     frozen = copy.deepcopy(state_in)
 
     update = DiscoverNode(dg.jobs, dg_policy(dg), None)(state_in)
@@ -395,9 +418,7 @@ def test_the_node_never_mutates_its_input_and_returns_only_new_entries() -> None
     assert [c["ticker"] for c in state["candidates"]] == ["AAPL"]
 
 
-def dg_policy(dg: DiscoveryGraph):  # type: ignore[no-untyped-def]
-    from tradingagents.engine import ExecutionPolicy
-
+def dg_policy(dg: DiscoveryGraph) -> ExecutionPolicy:
     return ExecutionPolicy.from_config(dg.config.scanner_execution)
 
 
@@ -407,7 +428,7 @@ def dg_policy(dg: DiscoveryGraph):  # type: ignore[no-untyped-def]
 def test_merge_follows_registration_order_not_completion_order() -> None:
     slow_first = make_scanner(
         "slow_first",
-        lambda ctx: time.sleep(0.2) or returning("AAPL", priority="low", price=101.5)(ctx),
+        sleeping(0.2, returning("AAPL", priority="low", price=101.5)),
     )
     fast_second = make_scanner(
         "fast_second", returning("MSFT", "AAPL", priority="critical", price=99.0, volume=5)
@@ -442,7 +463,12 @@ def test_concurrent_and_sequential_runs_give_equal_states(specs: list[Any]) -> N
     scanners = []
     for i, (latency, tickers, priority) in enumerate(specs):
 
-        def scan(ctx: ScanContext, latency=latency, tickers=tickers, priority=priority):  # type: ignore[no-untyped-def]
+        def scan(
+            ctx: ScanContext,
+            latency: float = latency,
+            tickers: list[str] = tickers,
+            priority: str = priority,
+        ) -> list[dict[str, Any]]:
             time.sleep(latency)
             ctx.log_tool_call("fetch", {"latency": latency})
             return returning(*tickers, priority=priority, n=len(tickers))(ctx)
@@ -457,10 +483,7 @@ def test_repeated_concurrent_runs_are_identical() -> None:
     scanners = [
         make_scanner(
             f"s{i}",
-            lambda ctx, i=i: (
-                time.sleep(0.01 * ((i * 7) % 5))
-                or returning(TICKERS[i % 6], TICKERS[(i + 2) % 6])(ctx)
-            ),
+            sleeping(0.01 * ((i * 7) % 5), returning(TICKERS[i % 6], TICKERS[(i + 2) % 6])),
         )
         for i in range(10)
     ]
@@ -474,7 +497,7 @@ def test_repeated_concurrent_runs_are_identical() -> None:
 
 
 def test_every_tool_call_appears_exactly_once_attributed_to_its_scanner() -> None:
-    def logger(n: int):  # type: ignore[no-untyped-def]
+    def logger(n: int) -> Callable[[ScanContext], list[Any]]:
         def scan(ctx: ScanContext) -> list[Any]:
             for i in range(n):
                 ctx.log_tool_call("fetch", {"i": i}, output={"rows": i})
@@ -558,10 +581,10 @@ def test_stream_writer_and_context_variables_work_inside_scanner_threads() -> No
     assert mine == ["scanner_started", "scanner_note", "scanner_finished"]
 
 
-def test_one_log_line_per_scanner_as_it_finishes(engine_logs) -> None:  # type: ignore[no-untyped-def]
+def test_one_log_line_per_scanner_as_it_finishes(engine_logs: pytest.LogCaptureFixture) -> None:
     scanners = [
         make_scanner("market_movers", returning("AAPL", "MSFT")),
-        make_scanner("slow_scanner", lambda ctx: time.sleep(2) or []),
+        make_scanner("slow_scanner", sleeping(2)),
         make_scanner("broken_scanner", lambda ctx: 1 / 0),
     ]
     # Only the slow one has the short deadline: on a loaded machine (parallel tests) the others
@@ -583,7 +606,7 @@ class CountingExecutor(ThreadPoolExecutor):
         super().__init__(max_workers=4)
         self.submitted = 0
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         self.submitted += 1
         return super().submit(fn, *args, **kwargs)
 

@@ -86,7 +86,7 @@ def test_every_config_field_has_a_one_line_description() -> None:
 
 
 def test_deep_merge_replaces_scalars_and_lists_and_merges_mappings() -> None:
-    base = {"a": {"b": 1, "c": [1, 2]}, "d": 1}
+    base: dict[str, Any] = {"a": {"b": 1, "c": [1, 2]}, "d": 1}
     merged = deep_merge(base, {"a": {"c": [3]}, "e": 2})
     assert merged == {"a": {"b": 1, "c": [3]}, "d": 1, "e": 2}
     merged["a"]["c"].append(4)

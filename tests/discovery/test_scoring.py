@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from tradingagents.config import RankConfig, load_config
+from tradingagents.config import load_config
 from tradingagents.default_config import DEFAULT_CONFIG
 from tradingagents.discovery import Candidate
 from tradingagents.discovery.merge import merge_scanner_candidates
 from tradingagents.discovery.scoring import (
+    RankConfig,
     keep_best,
     merge_repeated,
     ramp,

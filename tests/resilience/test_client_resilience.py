@@ -54,7 +54,7 @@ def context() -> ScanContext:
 
 
 def client(transport: Scripted, clock: FakeClock, tmp_path: Path, **kw: Any) -> NasdaqClient:
-    nasdaq = NasdaqClient(transport)  # type: ignore[arg-type]
+    nasdaq = NasdaqClient(transport)
     nasdaq.resilience = Resilience(
         clock=clock,
         retry=RetryPolicy(max_attempts=3, initial_backoff_s=1.0, jitter_s=0.0),
