@@ -6,8 +6,9 @@ even when a run is interrupted, does not load matplotlib through this package.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tradingagents._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from tradingagents.reports.artifacts import (
@@ -29,39 +30,26 @@ if TYPE_CHECKING:
         timeline_rows,
     )
 
-_ARTIFACTS = (
-    "ARTIFACT_NAMES",
-    "ArtifactError",
-    "RunArtifacts",
-    "results_markdown",
-    "run_directory",
-    "tool_logs_markdown",
-    "write_run_artifacts",
-)
-_TIMELINE = (
-    "Bar",
-    "TimelineRow",
-    "render_timeline",
-    "timeline_bars",
-    "timeline_png",
-    "timeline_rows",
-)
-_LAZY = {
-    **dict.fromkeys(_ARTIFACTS, "tradingagents.reports.artifacts"),
-    **dict.fromkeys(_TIMELINE, "tradingagents.reports.timeline"),
-    **dict.fromkeys(("atomic_write_bytes", "atomic_write_text"), "tradingagents.reports.atomic"),
+_PUBLIC = {
+    "tradingagents.reports.artifacts": [
+        "ARTIFACT_NAMES",
+        "ArtifactError",
+        "RunArtifacts",
+        "results_markdown",
+        "run_directory",
+        "tool_logs_markdown",
+        "write_run_artifacts",
+    ],
+    "tradingagents.reports.atomic": ["atomic_write_bytes", "atomic_write_text"],
+    "tradingagents.reports.timeline": [
+        "Bar",
+        "TimelineRow",
+        "render_timeline",
+        "timeline_bars",
+        "timeline_png",
+        "timeline_rows",
+    ],
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
 __all__ = [
     "ARTIFACT_NAMES",
     "ArtifactError",
@@ -79,3 +67,4 @@ __all__ = [
     "tool_logs_markdown",
     "write_run_artifacts",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _PUBLIC)
