@@ -14,13 +14,13 @@ from pytest_httpserver import HTTPServer
 from tests.helpers import make_scanner, returning
 from tests.snapshot_server import SnapshotServer
 from tradingagents.clock import FakeClock
-from tradingagents.engine.runner import ExecutionPolicy, ScanJob
+from tradingagents.engine import ExecutionPolicy, ScanJob
 from tradingagents.errors import SnapshotError
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.graph.nodes import DiscoverNode
 from tradingagents.recording import record_snapshot
 from tradingagents.replay import load_snapshot, sample_snapshot_path
-from tradingagents.replay.snapshot import MANIFEST, run_source, write_manifest
+from tradingagents.replay.snapshot import MANIFEST, RunSource, run_source, write_manifest
 
 SAMPLE_DAY = date(2026, 11, 20)
 ONE = [make_scanner("one", returning("F"))]
@@ -145,7 +145,7 @@ def test_a_live_run_records_when_it_started(tmp_path: Path) -> None:
 def test_run_source_is_taken_when_the_run_starts() -> None:
     seen: list[str] = []
 
-    def source() -> dict[str, Any]:
+    def source() -> RunSource:
         seen.append("source")
         return run_source(None, now=datetime(2026, 11, 20, tzinfo=UTC))
 

@@ -38,7 +38,7 @@ from tradingagents.cli.progress import Progress, candidates_table
 # Everything heavier than typer and rich (langgraph, pandas, matplotlib, exchange_calendars) is
 # imported inside the command that needs it, so `--help` and typos answer at once.
 if TYPE_CHECKING:
-    from tradingagents.engine.runner import CancelToken
+    from tradingagents.engine import CancelToken
     from tradingagents.graph.discovery_graph import DiscoveryGraph
     from tradingagents.reports.artifacts import ChartRenderer
     from tradingagents.settings import Settings
@@ -153,7 +153,7 @@ def discover(
         settings = load_cli_settings(config_file, overrides)
         prepare_out(out)
         configure_logging()
-        from tradingagents.engine.runner import CancelToken  # noqa: PLC0415
+        from tradingagents.engine import CancelToken  # noqa: PLC0415
         from tradingagents.errors import DiscoveryCancelled, TradingAgentsError  # noqa: PLC0415
         from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
 

@@ -22,7 +22,6 @@ from tradingagents.engine.reporting import (
     Event,
     EventSink,
     close_trace,
-    describe,
     emit,
     finished_event,
     log_finished,
@@ -33,15 +32,7 @@ from tradingagents.errors import DiscoveryCancelled
 from tradingagents.redaction import known_secrets, redact
 
 # What this module held before the engine was split; its importers (cli, graph) keep working.
-__all__ = [
-    "CancelToken",
-    "EventSink",
-    "ExecutionPolicy",
-    "ScanJob",
-    "describe",
-    "log_finished",
-    "run_scanners",
-]
+__all__ = ["run_scanners"]
 
 logger = logging.getLogger("tradingagents.engine")
 

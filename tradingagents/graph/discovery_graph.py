@@ -28,7 +28,7 @@ from tradingagents.credentials import Credentials
 from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.registry import ENTRY_POINT_GROUP, Registry, instantiate, load_registry
 from tradingagents.discovery.scanner import Scanner, validate_params
-from tradingagents.engine.runner import ExecutionPolicy, ScanJob
+from tradingagents.engine import ExecutionPolicy, ScanJob
 from tradingagents.errors import ConfigError, ConfigProblem
 from tradingagents.graph.llm_factory import chat_model_from_config
 from tradingagents.graph.llm_rank import LlmRankNode

@@ -20,14 +20,9 @@ from tradingagents.config import DiscoveryConfig, FilterConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
 from tradingagents.discovery.merge import merge_scanner_candidates
 from tradingagents.discovery.scoring import RankConfig, score_breakdown
+from tradingagents.engine import CancelToken, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.engine.records import ScannerOutcome
-from tradingagents.engine.runner import (
-    CancelToken,
-    EventSink,
-    ExecutionPolicy,
-    ScanJob,
-    run_scanners,
-)
+from tradingagents.engine.reporting import EventSink
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.graph.tracing import callback_tracer
