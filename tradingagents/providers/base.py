@@ -57,6 +57,8 @@ class ProviderClient:
     """
 
     provider: ClassVar[str]
+    #: Where the live API is; config's ``providers.<name>.base_url`` replaces it (tests, mirrors).
+    DEFAULT_BASE_URL: ClassVar[str]
 
     def __init__(
         self,

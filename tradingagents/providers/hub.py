@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, ProviderName
@@ -12,7 +12,7 @@ from tradingagents.credentials import PROVIDER_CREDENTIALS, Credentials
 from tradingagents.errors import ScannerSkipped
 from tradingagents.http import RequestsTransport, Transport
 from tradingagents.providers.alpha_vantage.client import AlphaVantageClient
-from tradingagents.providers.base import ProviderClient
+from tradingagents.providers.base import KeyedProviderClient, ProviderClient
 from tradingagents.providers.finnhub.client import FinnhubClient
 from tradingagents.providers.nasdaq.client import NasdaqClient
 from tradingagents.providers.reddit.client import (
@@ -105,69 +105,56 @@ class ProviderHub:
             raise ScannerSkipped(reason, provider=provider)
 
     # -- clients ----------------------------------------------------------------------------
+    # One typed accessor per provider, each a line: building is _client's, and the builders
+    # that need more than a transport, a base URL and a key are the _build_* methods below.
 
     @property
     def yahoo(self) -> YahooClient:
-        return self._client("yahoo", self._build_yahoo)
+        return self._client(YahooClient, self._build_yahoo)
 
     @property
     def sec_edgar(self) -> SecEdgarClient:
-        return self._client("sec_edgar", self._build_sec_edgar)
+        return self._client(SecEdgarClient, self._build_sec_edgar)
 
     @property
     def nasdaq(self) -> NasdaqClient:
-        return self._client(
-            "nasdaq",
-            lambda: NasdaqClient(
-                self._transport_for("nasdaq"),
-                **self._common("nasdaq", NasdaqClient.DEFAULT_BASE_URL),
-            ),
-        )
+        return self._client(NasdaqClient)
 
     @property
     def finnhub(self) -> FinnhubClient:
-        return self._client(
-            "finnhub",
-            lambda: FinnhubClient(
-                self._transport_for("finnhub"),
-                api_key=self._secret("finnhub"),
-                **self._common("finnhub", FinnhubClient.DEFAULT_BASE_URL),
-            ),
-        )
+        return self._client(FinnhubClient)
 
     @property
     def alpha_vantage(self) -> AlphaVantageClient:
-        return self._client(
-            "alpha_vantage",
-            lambda: AlphaVantageClient(
-                self._transport_for("alpha_vantage"),
-                api_key=self._secret("alpha_vantage"),
-                **self._common("alpha_vantage", AlphaVantageClient.DEFAULT_BASE_URL),
-            ),
-        )
+        return self._client(AlphaVantageClient)
 
     @property
     def reddit(self) -> RedditClient:
-        return self._client("reddit", self._build_reddit)
+        return self._client(RedditClient, self._build_reddit)
 
     @property
     def apewisdom(self) -> ApeWisdomClient:
-        return self._client(
-            "apewisdom",
-            lambda: ApeWisdomClient(
-                self._transport_for("apewisdom"),
-                **self._common("apewisdom", ApeWisdomClient.DEFAULT_BASE_URL),
-            ),
-        )
+        return self._client(ApeWisdomClient)
 
-    def _client(self, provider: ProviderName, build: Callable[[], C]) -> C:
+    def _client(self, cls: type[C], build: Callable[[], C] | None = None) -> C:
+        """The hub's one ``cls`` client, built on first use (by ``build``, else from config:
+        transport, base URL, size cap and, for a keyed client, its key)."""
+        provider = cast(ProviderName, cls.provider)
         self.require(provider)
         with self._lock:
             client = self._clients.get(provider)
             if client is None:
-                client = self._clients[provider] = build()
+                client = build() if build is not None else self._standard(cls)
                 client.resilience = self.resilience
-        return client
+                self._clients[provider] = client
+        return cast(C, client)
+
+    def _standard(self, cls: type[C]) -> C:
+        provider = cast(ProviderName, cls.provider)
+        kwargs = self._common(provider, cls.DEFAULT_BASE_URL)
+        if issubclass(cls, KeyedProviderClient):
+            kwargs["api_key"] = self._secret(provider)
+        return cls(self._transport_for(provider), **kwargs)
 
     def _common(self, provider: ProviderName, default_url: str) -> dict[str, Any]:
         settings = self.config.provider(provider)
