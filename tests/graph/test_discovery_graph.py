@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
@@ -196,8 +197,11 @@ def test_works_as_a_subgraph_that_fans_out_one_analysis_per_ticker() -> None:
     def fan_out(state: TradingState) -> list[Send]:
         return [Send("analyze", {"ticker": c["ticker"]}) for c in state["ranked_candidates"]]
 
-    def analyze(task: dict[str, str]) -> dict[str, Any]:
-        return {"analyses": [f"analysis of {task['ticker']}"]}
+    # Given the Send payload ({"ticker": ...}), not the state. LangGraph's stubs want a node's
+    # parameter named state and state-like (a TypedDict...), but a TypedDict here would become the
+    # node's input schema, hence Any.
+    def analyze(state: Any) -> dict[str, Any]:
+        return {"analyses": [f"analysis of {state['ticker']}"]}
 
     parent = StateGraph(TradingState)
     parent.add_node("discovery", discovery)
@@ -211,8 +215,8 @@ def test_works_as_a_subgraph_that_fans_out_one_analysis_per_ticker() -> None:
 
 def test_runs_with_a_checkpointer_and_the_state_can_be_inspected() -> None:
     dg = DiscoveryGraph(CONFIG, deterministic_scanners(), checkpointer=InMemorySaver())
-    config = {"configurable": {"thread_id": "day-1"}}
-    state = dg.run("2026-11-27", config=config)  # type: ignore[arg-type]
-    saved = dg.graph.get_state(config)  # type: ignore[arg-type]
+    config: RunnableConfig = {"configurable": {"thread_id": "day-1"}}
+    state = dg.run("2026-11-27", config=config)
+    saved = dg.graph.get_state(config)
     assert saved.values["ranked_candidates"] == state["ranked_candidates"]
     assert saved.next == ()
