@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -79,6 +79,16 @@ def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataF
         more = f" and {len(history.errors) - 3} more" if len(history.errors) > 3 else ""
         ctx.warn(f"price history missing for {len(history.errors)} symbols ({missing}{more})")
     return history.bars
+
+
+def histories(ctx: ScanContext, needs: int) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each universe symbol with at least ``needs`` daily bars, in universe order; a symbol with
+    fewer gets a warning (its signal cannot be computed), never a silent skip."""
+    for symbol, bars in require_bars(ctx, load_history(ctx, universe_of(ctx))).items():
+        if len(bars) < needs:
+            ctx.warn(short_history(symbol, len(bars), needs))
+            continue
+        yield symbol, bars
 
 
 def short_history(symbol: str, bars: int, needs: int) -> str:

@@ -17,12 +17,7 @@ from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.discovery.scoring import ramp
-from tradingagents.scanners.history import (
-    load_history,
-    require_bars,
-    short_history,
-    universe_of,
-)
+from tradingagents.scanners.history import histories
 from tradingagents.scanners.indicators import rsi
 
 
@@ -40,13 +35,9 @@ class RsiOversold(Scanner[RsiOversoldParams]):
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
-        for symbol, bars in bars_by_symbol.items():
+        for symbol, bars in histories(ctx, params.trend_window):
             close = bars["close"]
-            if len(close) < params.trend_window:
-                ctx.warn(short_history(symbol, len(close), params.trend_window))
-                continue
             value = rsi(close, params.rsi_period).iloc[-1]
             trend = float(close.iloc[-params.trend_window :].mean())
             last = float(close.iloc[-1])

@@ -16,12 +16,7 @@ from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.discovery.scoring import ramp
-from tradingagents.scanners.history import (
-    load_history,
-    require_bars,
-    short_history,
-    universe_of,
-)
+from tradingagents.scanners.history import histories
 from tradingagents.scanners.indicators import volume_ratio
 
 
@@ -40,12 +35,8 @@ class TechnicalBreakout(Scanner[TechnicalBreakoutParams]):
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
-        for symbol, bars in bars_by_symbol.items():
-            if len(bars) < params.window + 1:
-                ctx.warn(short_history(symbol, len(bars), params.window + 1))
-                continue
+        for symbol, bars in histories(ctx, params.window + 1):
             prior_high = float(bars["high"].iloc[-params.window - 1 : -1].max())
             close = float(bars["close"].iloc[-1])
             ratio = volume_ratio(bars["volume"], params.window)

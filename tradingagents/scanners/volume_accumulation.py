@@ -17,12 +17,7 @@ from pydantic import Field
 
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.discovery.scoring import ramp
-from tradingagents.scanners.history import (
-    load_history,
-    require_bars,
-    short_history,
-    universe_of,
-)
+from tradingagents.scanners.history import histories
 from tradingagents.scanners.indicators import pct_change_last, volume_ratio
 
 
@@ -42,12 +37,8 @@ class VolumeAccumulation(Scanner[VolumeAccumulationParams]):
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
-        bars_by_symbol = require_bars(ctx, load_history(ctx, universe_of(ctx)))
         found = []
-        for symbol, bars in bars_by_symbol.items():
-            if len(bars) < params.window + 1:
-                ctx.warn(short_history(symbol, len(bars), params.window + 1))
-                continue
+        for symbol, bars in histories(ctx, params.window + 1):
             ratio = volume_ratio(bars["volume"], params.window)
             move = pct_change_last(bars["close"])
             if ratio is None:
