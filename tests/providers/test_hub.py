@@ -21,8 +21,8 @@ LIVE = {"discovery": {"source": {"mode": "live"}}}
 
 
 def finnhub_user(ctx: ScanContext) -> list[Any]:
-    services_of(ctx).providers.finnhub.earnings_calendar(
-        ctx, date(2026, 11, 20), date(2026, 11, 27)
+    services_of(ctx).providers.finnhub.earnings(
+        ctx, start=date(2026, 11, 20), end=date(2026, 11, 27)
     )
     return []
 

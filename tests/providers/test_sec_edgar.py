@@ -98,7 +98,7 @@ def test_ticker_universe_counts_invalid_spellings_and_is_immutable() -> None:
     with pytest.raises(AttributeError):
         universe.skipped = 0  # type: ignore[misc]
     with pytest.raises(AttributeError):
-        universe._by_ticker = {}  # type: ignore[misc]
+        universe._by_ticker = {}
     direct = TickerUniverse([CompanyTicker(cik=9, ticker="x", title="X")], skipped=5)
     assert "X" in direct and direct.skipped == 5
 
