@@ -71,6 +71,14 @@ def _type(info: FieldInfo) -> str:
 
 def _default(info: FieldInfo) -> str:
     value = info.get_default(call_default_factory=True)
+    if isinstance(value, dict):
+        # A table of models (the built-in rate limits) shows the fields each entry sets.
+        value = {
+            key: item.model_dump(mode="json", exclude_none=True)
+            if isinstance(item, BaseModel)
+            else item
+            for key, item in value.items()
+        }
     if isinstance(value, str | tuple | list | dict):
         shown = json.dumps(list(value) if isinstance(value, tuple) else value)
     else:
@@ -108,6 +116,10 @@ def rows(model: type[BaseModel], prefix: str) -> Iterator[Row]:
             yield from rows(inner, f"{path}.")
         elif table is not None:
             placeholder, value = table
+            if info.get_default(call_default_factory=True):
+                # A table with built-in entries: one row shows them, and what a given one does.
+                kind = f"table by `{placeholder}`"
+                yield (path, kind, _default(info), info.description or "")
             yield from _table_rows(value, f"{path}.{placeholder}.")
         else:
             yield (path, _type(info), _default(info), info.description or "")

@@ -12,7 +12,10 @@ from tradingagents.config import (
     BUILTIN_PIPELINES,
     BUILTIN_SCANNERS,
     DEFAULT_UNIVERSE,
+    CacheConfig,
     DiscoveryConfig,
+    RateLimitConfig,
+    ResilienceConfig,
     ScannerSettings,
     deep_merge,
     load_config,
@@ -346,3 +349,50 @@ def test_without_removes_one_key_path_even_through_keys_holding_dots() -> None:
     assert without(tree, "cache.nothing") == tree  # names nothing: nothing goes
     assert without(tree, "nothing") == tree
     assert "finnhub:/a.json" in tree["cache"]["ttl_seconds"]  # the input is left alone
+
+
+def test_a_rate_limit_given_keeps_the_built_in_fields_it_leaves_unset() -> None:
+    given = {"finnhub": {"per_minute": 30}, "apewisdom": {"per_second": 2}}
+    loaded = load_config({"discovery": {"resilience": {"rate_limits": given}}})
+    built = ResilienceConfig(
+        rate_limits={
+            "finnhub": RateLimitConfig(per_minute=30),
+            "apewisdom": RateLimitConfig(per_second=2),
+        }
+    )
+    defaults = ResilienceConfig().rate_limits
+    for limits in (loaded.resilience.rate_limits, built.rate_limits):
+        assert limits["finnhub"] == RateLimitConfig(per_minute=30)
+        assert limits["apewisdom"] == RateLimitConfig(per_second=2)
+        assert limits["sec_edgar"] == defaults["sec_edgar"] == RateLimitConfig(per_second=10)
+        assert set(limits) == set(defaults) | {"apewisdom"}
+    one_field = ResilienceConfig.model_validate({"rate_limits": {"alpha_vantage": {"per_day": 75}}})
+    assert one_field.rate_limits["alpha_vantage"] == RateLimitConfig(per_minute=5, per_day=75)
+
+
+def test_ttl_patterns_given_come_before_the_built_in_ones_in_their_order() -> None:
+    given = {"yahoo:/v8/finance/chart/*": 60.0, "yahoo:*": 10.0, "nasdaq:/api/*": 5.0}
+    loaded = load_config({"discovery": {"resilience": {"cache": {"ttl_seconds": given}}}})
+    ttls = loaded.resilience.cache.ttl_seconds
+    builtin = DiscoveryConfig().resilience.cache.ttl_seconds
+    assert list(ttls)[:3] == list(given)
+    assert list(ttls)[3:] == [k for k in builtin if k not in given]
+    assert ttls == {**builtin, **given}
+    assert CacheConfig(ttl_seconds=given).ttl_seconds == ttls
+    # A dumped config reads back the same, in the same order.
+    again = load_config({"discovery": loaded.model_dump()})
+    assert list(again.resilience.cache.ttl_seconds.items()) == list(ttls.items())
+    assert again == loaded
+
+
+def test_the_resilience_policies_are_built_from_the_models() -> None:
+    from tradingagents.resilience import BreakerPolicy, RateLimitPolicy, RetryPolicy
+    from tradingagents.resilience.ratelimit import DEFAULT_LIMITS
+
+    resilience = DiscoveryConfig().resilience
+    assert RetryPolicy() == RetryPolicy.from_config(resilience.retry)
+    assert RetryPolicy().max_attempts == resilience.retry.max_attempts == 3
+    assert BreakerPolicy() == BreakerPolicy.from_config(resilience.breaker)
+    assert BreakerPolicy().failure_threshold == resilience.breaker.failure_threshold == 3
+    built = {name: RateLimitPolicy.from_config(c) for name, c in resilience.rate_limits.items()}
+    assert built == DEFAULT_LIMITS

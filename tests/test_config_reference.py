@@ -44,6 +44,12 @@ def test_every_setting_is_a_row_with_its_type_default_and_description(
     assert '| `source.mode` | "replay" or "live" | `"replay"` |' in text
     assert "| `providers.<provider>.max_bytes` | int, > 0 | `20971520` |" in text
     assert "| `scanners.<name>.<param>` | per scanner |" in text
+    # The built-in tables are the defaults of their fields, shown there.
+    assert (
+        '| `resilience.rate_limits` | table by `<provider>` | `{"sec_edgar": {"per_second": 10.0},'
+        in text
+    )
+    assert '"alpha_vantage:*": 21600.0' in text
     assert '`["AAPL", "MSFT",' in text
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == len({line.split(" | ")[0] for line in rows})  # each key once

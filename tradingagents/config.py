@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -244,7 +245,7 @@ class RetryConfig(BaseModel):
 
 
 class RateLimitConfig(BaseModel):
-    """One provider's request rate; each field set overrides that provider's built-in default."""
+    """One provider's request rate; each field given replaces that field of its built-in limit."""
 
     model_config = _FROZEN
 
@@ -252,19 +253,66 @@ class RateLimitConfig(BaseModel):
         default=None,
         gt=0,
         le=500,
-        description="Requests per second, in the process; None: the built-in default.",
+        description="Requests per second, in the process (even spacing); unset: the "
+        "provider's built-in limit, if any.",
     )
     per_minute: int | None = Field(
         default=None,
         gt=0,
-        description="Requests per minute, in the process; None: the built-in default.",
+        description="Requests per minute, in the process (a sliding window); unset: the "
+        "provider's built-in limit, if any.",
     )
     per_day: int | None = Field(
         default=None,
         gt=0,
-        description="Requests per day, persisted across runs in the state directory; None: the "
-        "built-in default.",
+        description="Requests per UTC day, persisted across runs in the state directory; "
+        "unset: the provider's built-in limit, if any.",
     )
+
+
+BUILTIN_RATE_LIMITS: Mapping[ProviderName, RateLimitConfig] = MappingProxyType(
+    {
+        # SEC "Accessing EDGAR Data" (fair access): at most 10 requests per second per user,
+        # across all of that user's machines; faster clients are blocked for 10 minutes.
+        "sec_edgar": RateLimitConfig(per_second=10),
+        # Alpha Vantage's free key: 25 requests per day (alphavantage.co/premium, support FAQ),
+        # and its over-quota Note also enforces a burst limit of 5 requests per minute.
+        "alpha_vantage": RateLimitConfig(per_minute=5, per_day=25),
+        # Finnhub free plan: 60 API calls per minute (finnhub.io/docs/api/rate-limit; the 30/s
+        # cap there is above what 60/min allows anyway).
+        "finnhub": RateLimitConfig(per_minute=60),
+        # Yahoo publishes no limit for its unofficial endpoints and answers bursts with 429;
+        # 5/s is a conservative pace that yfinance users report as safe.
+        "yahoo": RateLimitConfig(per_second=5),
+        # api.nasdaq.com is unofficial and undocumented; 5/s, like Yahoo, stays well clear of
+        # its bot protection for the few calendar calls a run makes.
+        "nasdaq": RateLimitConfig(per_second=5),
+        # Reddit's Data API allows 100 queries per minute per OAuth client (averaged over 10
+        # min) and less without OAuth; 1/s (60/min) stays under both.
+        "reddit": RateLimitConfig(per_second=1),
+    }
+)
+
+# Per-endpoint freshness, matched against "<provider>:<path>" (first match wins).
+BUILTIN_TTLS: Mapping[str, float] = MappingProxyType(
+    {
+        # Short: a chart up to today holds the session's still-moving bar. Finished sessions
+        # are cached for good as parquet by the history loader.
+        "yahoo:/v8/finance/chart/*": 300.0,
+        "yahoo:/v7/finance/options/*": 300.0,  # option volume moves all session
+        "yahoo:/v1/finance/screener/*": 300.0,
+        "sec_edgar:/files/company_tickers.json": 24 * 3600.0,
+        "sec_edgar:/Archives/*": 30 * 24 * 3600.0,  # a filed document never changes
+        "sec_edgar:/LATEST/search-index": 900.0,
+        "sec_edgar:/cgi-bin/browse-edgar": 120.0,
+        "sec_edgar:/submissions/*": 3600.0,
+        "nasdaq:*": 3600.0,
+        "finnhub:*": 3600.0,
+        "alpha_vantage:*": 6 * 3600.0,  # 25 calls a day: a rerun must not spend them again
+        "reddit:*": 300.0,
+        "apewisdom:*": 300.0,
+    }
+)
 
 
 class CacheConfig(BaseModel):
@@ -274,10 +322,18 @@ class CacheConfig(BaseModel):
 
     enabled: bool = Field(default=True, description="Use the persistent HTTP response cache.")
     ttl_seconds: dict[str, float] = Field(
-        default_factory=dict,
-        description='Seconds of freshness by "<provider>:<path glob>", matched before the '
-        "built-in table (docs/resilience.md).",
+        default_factory=lambda: dict(BUILTIN_TTLS),
+        description='Seconds of freshness by "<provider>:<path glob>", the first matching '
+        "pattern wins; patterns given are matched before the built-in ones (the default), "
+        "which still cover the rest (docs/resilience.md).",
     )
+
+    @field_validator("ttl_seconds")
+    @classmethod
+    def _over_builtin_ttls(cls, value: dict[str, float]) -> dict[str, float]:
+        # The given patterns go first: they are often narrower than a built-in one they fall
+        # under ("nasdaq:/api/calendar/*" within "nasdaq:*").
+        return {**value, **{k: v for k, v in BUILTIN_TTLS.items() if k not in value}}
 
 
 class BreakerConfig(BaseModel):
@@ -310,12 +366,25 @@ class ResilienceConfig(BaseModel):
     )
     retry: RetryConfig = Field(default=RetryConfig(), description="Retries with backoff.")
     rate_limits: dict[ProviderName, RateLimitConfig] = Field(
-        default_factory=dict,
-        description="Per provider, over the built-in limits (e.g. sec_edgar 10/s; "
-        "docs/resilience.md).",
+        default_factory=lambda: dict(BUILTIN_RATE_LIMITS),
+        description="Request rates by provider; the default is the built-in limits, and a "
+        "provider given keeps the fields of its built-in limit that it leaves unset "
+        "(docs/resilience.md).",
     )
     cache: CacheConfig = Field(default=CacheConfig(), description="The HTTP response cache.")
     breaker: BreakerConfig = Field(default=BreakerConfig(), description="Circuit breakers.")
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _over_builtin_limits(
+        cls, value: dict[ProviderName, RateLimitConfig]
+    ) -> dict[ProviderName, RateLimitConfig]:
+        merged = dict(BUILTIN_RATE_LIMITS)
+        for provider, limit in value.items():
+            builtin = merged.get(provider)
+            given = limit.model_dump(include=limit.model_fields_set)
+            merged[provider] = limit if builtin is None else builtin.model_copy(update=given)
+        return merged
 
 
 class DiscoveryConfig(BaseModel):
@@ -385,7 +454,12 @@ class DiscoveryConfig(BaseModel):
 @functools.cache
 def _defaults() -> Mapping[str, Any]:
     # Computed once; deep_merge copies it, so callers never share or mutate it.
-    return DiscoveryConfig().model_dump()
+    defaults = DiscoveryConfig().model_dump()
+    # The built-in rate limits and TTLs are left out: the models merge a given table over them
+    # in their own way (given TTL patterns first), so it must reach them as given.
+    del defaults["resilience"]["rate_limits"]
+    del defaults["resilience"]["cache"]["ttl_seconds"]
+    return defaults
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,13 +16,9 @@ from tradingagents.providers.hub import ProviderHub
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
 from tradingagents.replay.transport import ReplayTransport
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
-from tradingagents.resilience.cache import DEFAULT_TTLS, ResponseCache
+from tradingagents.resilience.cache import ResponseCache
 from tradingagents.resilience.guard import Resilience
-from tradingagents.resilience.ratelimit import (
-    RateLimiterRegistry,
-    RateLimitPolicy,
-    limits_with_overrides,
-)
+from tradingagents.resilience.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from tradingagents.resilience.retry import RetryPolicy
 
 
@@ -85,26 +81,17 @@ def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
     """Retries, rate limits (daily quotas persisted) and the HTTP cache, from config."""
     settings = config.resilience
     state_dir = paths.state_dir(settings.state_dir)
-    retry = settings.retry
-    overrides: dict[str, Mapping[str, float | int | None]] = {
-        name: limit.model_dump(exclude_unset=True) for name, limit in settings.rate_limits.items()
+    limits: dict[str, RateLimitPolicy] = {
+        name: RateLimitPolicy.from_config(limit) for name, limit in settings.rate_limits.items()
     }
     cache = None
     if settings.cache.enabled:
-        # The first matching pattern wins, so the user's (often narrower) patterns go first.
-        ttls = {**settings.cache.ttl_seconds}
-        ttls.update({k: v for k, v in DEFAULT_TTLS.items() if k not in ttls})
-        cache = ResponseCache(state_dir / "http_cache.sqlite", ttls=ttls, clock=clock)
+        path = state_dir / "http_cache.sqlite"
+        cache = ResponseCache(path, ttls=settings.cache.ttl_seconds, clock=clock)
     return Resilience(
         clock=clock,
-        retry=RetryPolicy(
-            max_attempts=retry.max_attempts,
-            initial_backoff_s=retry.initial_backoff_seconds,
-            max_backoff_s=retry.max_backoff_seconds,
-            jitter_s=retry.jitter_seconds,
-            max_retry_after_s=retry.max_retry_after_seconds,
-        ),
-        limiters=shared_limiters(limits_with_overrides(overrides), state_dir, clock),
+        retry=RetryPolicy.from_config(settings.retry),
+        limiters=shared_limiters(limits, state_dir, clock),
         cache=cache,
     )
 
@@ -118,8 +105,5 @@ def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
     settings = config.resilience.breaker
     if config.source.mode != "live" or not settings.enabled:
         return None
-    policy = BreakerPolicy(
-        failure_threshold=settings.failure_threshold,
-        reset_timeout_s=settings.reset_timeout_seconds,
-    )
+    policy = BreakerPolicy.from_config(settings)
     return BreakerBoard(default_db_path(config.resilience.state_dir), policy, clock=clock)

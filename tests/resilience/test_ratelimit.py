@@ -17,6 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tradingagents.clock import FakeClock
+from tradingagents.config import ResilienceConfig
 from tradingagents.errors import ProviderError
 from tradingagents.resilience.ratelimit import (
     DB_FILENAME,
@@ -26,7 +27,6 @@ from tradingagents.resilience.ratelimit import (
     RateLimiterRegistry,
     RateLimitPolicy,
     RateLimitWouldExceedDeadline,
-    limits_with_overrides,
 )
 
 START = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
@@ -389,15 +389,16 @@ def test_default_limits() -> None:
 
 
 def test_overrides_replace_single_fields_of_the_defaults() -> None:
-    limits = limits_with_overrides(
-        {"alpha_vantage": {"per_day": 75}, "apewisdom": {"per_second": 2}}
+    config = ResilienceConfig.model_validate(
+        {"rate_limits": {"alpha_vantage": {"per_day": 75}, "apewisdom": {"per_second": 2}}}
     )
+    limits = {name: RateLimitPolicy.from_config(c) for name, c in config.rate_limits.items()}
 
     assert limits["alpha_vantage"] == RateLimitPolicy(per_minute=5, per_day=75)
     assert limits["apewisdom"] == RateLimitPolicy(per_second=2)
     assert limits["sec_edgar"] == DEFAULT_LIMITS["sec_edgar"]
     with pytest.raises(ValueError, match="per_hour"):
-        limits_with_overrides({"yahoo": {"per_hour": 1}})
+        ResilienceConfig.model_validate({"rate_limits": {"yahoo": {"per_hour": 1}}})
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
+from tradingagents.config import BreakerConfig
 from tradingagents.paths import state_dir
 from tradingagents.resilience.breaker_store import (
     DB_FILENAME,
@@ -57,12 +58,16 @@ FAILURE_STATUSES = frozenset({"error", "timeout"})
 NEUTRAL_STATUSES = frozenset({"skipped", "circuit_open"})
 
 
+_DEFAULTS = BreakerConfig()
+
+
 @dataclass(frozen=True)
 class BreakerPolicy:
-    """When a breaker opens (consecutive failed runs) and how long it stays open."""
+    """When a breaker opens (consecutive failed runs) and how long it stays open (defaults:
+    :class:`BreakerConfig`)."""
 
-    failure_threshold: int = 3
-    reset_timeout_s: float = 3600.0
+    failure_threshold: int = _DEFAULTS.failure_threshold
+    reset_timeout_s: float = _DEFAULTS.reset_timeout_seconds
 
     def __post_init__(self) -> None:
         threshold = self.failure_threshold
@@ -73,6 +78,13 @@ class BreakerPolicy:
             raise ValueError(f"reset_timeout_s must be a number, got {timeout!r}")
         if not math.isfinite(timeout) or timeout < 0:
             raise ValueError(f"reset_timeout_s must be finite and >= 0, got {timeout!r}")
+
+    @classmethod
+    def from_config(cls, config: BreakerConfig) -> BreakerPolicy:
+        return cls(
+            failure_threshold=config.failure_threshold,
+            reset_timeout_s=config.reset_timeout_seconds,
+        )
 
 
 def format_time(moment: datetime) -> str:

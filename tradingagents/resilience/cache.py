@@ -16,29 +16,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
+from tradingagents.config import CacheConfig
 from tradingagents.http import Request, Response
 from tradingagents.redaction import known_secrets
 
 logger = logging.getLogger("tradingagents.resilience")
-
-# Per-endpoint freshness, matched against "<provider>:<path>" (first match wins).
-DEFAULT_TTLS: dict[str, float] = {
-    # Short: a chart up to today holds the session's still-moving bar. Finished sessions are
-    # cached for good as parquet by the history loader.
-    "yahoo:/v8/finance/chart/*": 300,
-    "yahoo:/v7/finance/options/*": 300,  # option volume moves all session
-    "yahoo:/v1/finance/screener/*": 300,
-    "sec_edgar:/files/company_tickers.json": 24 * 3600,
-    "sec_edgar:/Archives/*": 30 * 24 * 3600,  # a filed document never changes
-    "sec_edgar:/LATEST/search-index": 900,
-    "sec_edgar:/cgi-bin/browse-edgar": 120,
-    "sec_edgar:/submissions/*": 3600,
-    "nasdaq:*": 3600,
-    "finnhub:*": 3600,
-    "alpha_vantage:*": 6 * 3600,  # 25 calls a day: a rerun must not spend them again
-    "reddit:*": 300,
-    "apewisdom:*": 300,
-}
 
 
 @dataclass(frozen=True)
@@ -68,7 +50,7 @@ class ResponseCache:
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.ttls = dict(DEFAULT_TTLS if ttls is None else ttls)
+        self.ttls = dict(CacheConfig().ttl_seconds if ttls is None else ttls)
         self.clock = clock
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = sqlite3.connect(

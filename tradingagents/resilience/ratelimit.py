@@ -28,13 +28,14 @@ import re
 import sqlite3
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
+from tradingagents.config import RateLimitConfig, ResilienceConfig
 from tradingagents.errors import ProviderError
 from tradingagents.resilience._ratelimit_store import DAY_US, LimitStore, Transaction
 
@@ -78,43 +79,18 @@ class RateLimitPolicy:
     def unlimited(self) -> bool:
         return self.per_second is None and self.per_minute is None and self.per_day is None
 
+    @classmethod
+    def from_config(cls, config: RateLimitConfig) -> RateLimitPolicy:
+        return cls(
+            per_second=config.per_second, per_minute=config.per_minute, per_day=config.per_day
+        )
 
+
+# The built-in limits, defined (with their sources) in the config model.
 DEFAULT_LIMITS: dict[str, RateLimitPolicy] = {
-    # SEC "Accessing EDGAR Data" (fair access): at most 10 requests per second per user,
-    # across all of that user's machines; faster clients are blocked for 10 minutes.
-    "sec_edgar": RateLimitPolicy(per_second=10),
-    # Alpha Vantage's free key: 25 requests per day (alphavantage.co/premium, support FAQ),
-    # and its over-quota Note also enforces a burst limit of 5 requests per minute.
-    "alpha_vantage": RateLimitPolicy(per_minute=5, per_day=25),
-    # Finnhub free plan: 60 API calls per minute (finnhub.io/docs/api/rate-limit; the 30/s
-    # cap there is above what 60/min allows anyway).
-    "finnhub": RateLimitPolicy(per_minute=60),
-    # Yahoo publishes no limit for its unofficial endpoints and answers bursts with 429;
-    # 5/s is a conservative pace that yfinance users report as safe.
-    "yahoo": RateLimitPolicy(per_second=5),
-    # api.nasdaq.com is unofficial and undocumented; 5/s, like Yahoo, stays well clear of
-    # its bot protection for the few calendar calls a run makes.
-    "nasdaq": RateLimitPolicy(per_second=5),
-    # Reddit's Data API allows 100 queries per minute per OAuth client (averaged over 10 min)
-    # and less without OAuth; 1/s (60/min) stays under both.
-    "reddit": RateLimitPolicy(per_second=1),
+    name: RateLimitPolicy.from_config(limit)
+    for name, limit in ResilienceConfig().rate_limits.items()
 }
-
-
-def limits_with_overrides(
-    overrides: Mapping[str, Mapping[str, float | int | None]],
-    defaults: Mapping[str, RateLimitPolicy] = DEFAULT_LIMITS,
-) -> dict[str, RateLimitPolicy]:
-    """``defaults`` with each provider's given fields replaced (``{"finnhub": {"per_minute":
-    30}}`` keeps finnhub's other fields); a provider not in ``defaults`` starts unlimited."""
-    known = {f.name for f in fields(RateLimitPolicy)}
-    merged = dict(defaults)
-    for provider, values in overrides.items():
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"unknown rate limit field(s) for {provider}: {sorted(unknown)}")
-        merged[provider] = replace(merged.get(provider, RateLimitPolicy()), **values)  # type: ignore[arg-type]
-    return merged
 
 
 class RateLimitWouldExceedDeadline(ProviderError):

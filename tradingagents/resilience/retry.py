@@ -17,21 +17,35 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from tradingagents.clock import Clock
+from tradingagents.config import RetryConfig
 from tradingagents.errors import ProviderError
 
 T = TypeVar("T")
 
 
+_DEFAULTS = RetryConfig()
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently a provider call is retried."""
+    """How often and how patiently a provider call is retried (defaults: :class:`RetryConfig`)."""
 
-    max_attempts: int = 3
-    initial_backoff_s: float = 0.5
-    max_backoff_s: float = 8.0
-    jitter_s: float = 0.5
+    max_attempts: int = _DEFAULTS.max_attempts
+    initial_backoff_s: float = _DEFAULTS.initial_backoff_seconds
+    max_backoff_s: float = _DEFAULTS.max_backoff_seconds
+    jitter_s: float = _DEFAULTS.jitter_seconds
     # A server's Retry-After is honoured up to this many seconds (it may ask for hours).
-    max_retry_after_s: float = 60.0
+    max_retry_after_s: float = _DEFAULTS.max_retry_after_seconds
+
+    @classmethod
+    def from_config(cls, config: RetryConfig) -> RetryPolicy:
+        return cls(
+            max_attempts=config.max_attempts,
+            initial_backoff_s=config.initial_backoff_seconds,
+            max_backoff_s=config.max_backoff_seconds,
+            jitter_s=config.jitter_seconds,
+            max_retry_after_s=config.max_retry_after_seconds,
+        )
 
 
 def is_transient(exc: BaseException) -> bool:
