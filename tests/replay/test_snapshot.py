@@ -7,7 +7,9 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +34,7 @@ def snapshot_dir(tmp_path: Path) -> Path:
     return target
 
 
-def edit_manifest(root: Path, change) -> None:  # type: ignore[no-untyped-def]
+def edit_manifest(root: Path, change: Callable[[dict[str, Any]], object]) -> None:
     data = json.loads((root / "manifest.json").read_text())
     change(data)
     (root / "manifest.json").write_text(json.dumps(data))
@@ -94,7 +96,9 @@ def test_the_sample_is_reproduced_byte_for_byte_by_its_generator(
         ),
     ],
 )
-def test_a_broken_snapshot_is_a_clear_error(snapshot_dir: Path, breakage, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_snapshot_is_a_clear_error(
+    snapshot_dir: Path, breakage: Callable[[Path], object], message: str
+) -> None:
     breakage(snapshot_dir)
     with pytest.raises(SnapshotError, match=message.replace("(", r"\(")) as info:
         load_snapshot(snapshot_dir)

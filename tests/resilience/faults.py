@@ -6,8 +6,9 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from typing import TypedDict, Unpack
 
 
 class RawServer:
@@ -108,16 +109,24 @@ class RawServer:
             pass
 
 
+class RawServerOptions(TypedDict, total=False):
+    """RawServer's keyword arguments, as raw_server passes them on."""
+
+    body: bytes
+    drip_interval: float
+    hang_s: float
+
+
 @contextmanager
-def raw_server(behave: str, **kwargs: object) -> Iterator[RawServer]:
-    server = RawServer(behave, **kwargs).start()  # type: ignore[arg-type]
+def raw_server(behave: str, **kwargs: Unpack[RawServerOptions]) -> Iterator[RawServer]:
+    server = RawServer(behave, **kwargs).start()
     try:
         yield server
     finally:
         server.stop()
 
 
-def wait_for(predicate, timeout: float = 2.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate: Callable[[], object], timeout: float = 2.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

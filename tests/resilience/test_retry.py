@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -21,7 +22,7 @@ from tradingagents.resilience.retry import RetryPolicy, RetryStats, call_with_re
 POLICY = RetryPolicy(max_attempts=4, initial_backoff_s=0.5, max_backoff_s=8, jitter_s=0.0)
 
 
-def failing(*errors: BaseException):  # type: ignore[no-untyped-def]
+def failing(*errors: BaseException) -> Callable[[], str]:
     queue = list(errors)
 
     def attempt() -> str:
