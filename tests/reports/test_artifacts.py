@@ -59,6 +59,7 @@ def test_the_json_files_round_trip_the_state(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "discovery_result.json").read_text(encoding="utf-8"))
     assert set(result) == {
         "trade_date",
+        "run_id",
         "source",
         "ranked_candidates",
         "candidates",
@@ -68,6 +69,7 @@ def test_the_json_files_round_trip_the_state(tmp_path: Path) -> None:
         "llm_rank",
     }
     assert result["trade_date"] == "2026-11-20"
+    assert result["run_id"] == state["run_id"]
     assert result["source"] == state["source"]
     assert result["ranked_candidates"] == state["ranked_candidates"]
     assert len(result["ranked_candidates"]) > 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tradingagents.cli import app
+from tradingagents.graph import DiscoveryGraph
+from tradingagents.reports import write_run_artifacts
 from tradingagents.reports.history import RunHistory, default_history_path
 
 
@@ -122,3 +126,40 @@ def test_scanners_list_survives_a_corrupt_history() -> None:
     assert result.exit_code == 0
     assert "rsi_oversold" in result.stdout
     assert "cannot read the run history" in result.stderr
+
+
+def test_each_run_has_its_own_id_in_the_state_the_files_and_the_history(tmp_path: Path) -> None:
+    # Two runs in the same second were indistinguishable in history before run ids.
+    graph = DiscoveryGraph()
+    first, second = graph.run(), graph.run()
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", first["run_id"])
+    assert first["run_id"] != second["run_id"]
+
+    with RunHistory(tmp_path / "history.sqlite") as history:
+        history.record(first)
+        history.record(second)
+        ids = {row.run_id for row in history.recent("market_movers")}
+    assert ids == {first["run_id"], second["run_id"]}
+
+    written = write_run_artifacts(first, tmp_path / "run")
+    result = json.loads((written.directory / "discovery_result.json").read_text())
+    assert result["run_id"] == first["run_id"]
+    assert f"Run `{first['run_id']}`." in (written.directory / "discovery_results.md").read_text()
+
+
+def test_a_history_written_before_run_ids_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE scanner_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, run_at TEXT NOT NULL,"
+        " trade_date TEXT, name TEXT NOT NULL, status TEXT NOT NULL, duration_s REAL,"
+        " candidates INTEGER);"
+        "INSERT INTO scanner_runs (run_at, name, status) VALUES ('2026-11-19T10:00:00+00:00',"
+        " 'old_one', 'ok');"
+    )
+    old.commit()
+    old.close()
+
+    with RunHistory(path) as history:
+        assert history.record({"run_id": "r-1", "scanner_runs": [{"name": "old_one"}]}) == 1
+        assert [row.run_id for row in history.recent("old_one")] == ["r-1", None]

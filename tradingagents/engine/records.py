@@ -56,15 +56,18 @@ class ScannerOutcome:
 
 
 TIMING_KEYS = frozenset({"duration_s", "started_s", "elapsed_s"})
+# What differs between two runs of the same scanners on the same data besides timings.
+_PER_RUN_KEYS = TIMING_KEYS | {"run_id"}
 
 
 def without_timings(value: Any) -> Any:
-    """A deep copy of a state (or any JSON-like value) with every timing field set to None.
+    """A deep copy of a state (or any JSON-like value) with every timing field and the run id
+    set to None.
 
     Two runs of the same scanners are equal "apart from timings" when these copies are equal.
     """
     if isinstance(value, dict):
-        return {k: (None if k in TIMING_KEYS else without_timings(v)) for k, v in value.items()}
+        return {k: (None if k in _PER_RUN_KEYS else without_timings(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [without_timings(v) for v in value]
     return value

@@ -6,10 +6,11 @@ import asyncio
 import logging
 import math
 import sqlite3
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
@@ -42,6 +43,12 @@ def parse_trade_date(value: object) -> date:
         except ValueError:
             pass
     raise ConfigError([ConfigProblem("trade_date", f"expected a YYYY-MM-DD date, got {value!r}")])
+
+
+def new_run_id(now: datetime) -> str:
+    """A run's id: its UTC start, sortable, and a random suffix, so that runs starting in the
+    same second (several processes, a retried step) are told apart in history and run files."""
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def _stream_writer() -> EventSink | None:
@@ -149,6 +156,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         trade_date = parse_trade_date(state.get("trade_date"))
         # Taken before the scanners run: a live run's recorded_at is when it started.
         source = dict(self.source()) if self.source is not None else None
+        run_id = new_run_id(self.clock.now())
         services = self.services(trade_date) if self.services is not None else None
         transitions_before = self._transitions()
         problems: list[str] = []
@@ -180,6 +188,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
             "tool_logs": [entry for o in outcomes for entry in o.tool_logs],
             "scanner_runs": [dict(o.record) for o in outcomes],
             "run_summary": summary,
+            "run_id": run_id,
         }
         if source is not None:
             update["source"] = source

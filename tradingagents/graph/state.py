@@ -57,6 +57,9 @@ class DiscoveryOutput(TypedDict, total=False):
     ranked_candidates: list[dict[str, Any]]
     #: Only with an LLM ranker: ``used``, ``model``, ``fallback_reason``, ``prompt_chars``.
     llm_rank: dict[str, Any]
+    #: This run's unique id (UTC start time and a random suffix, e.g.
+    #: ``20261120T143000Z-5f3a9c1e``), also in the run files and the run history.
+    run_id: str
     #: Where the run's data came from: ``mode`` (replay or live), ``snapshot`` ("sample" or a
     #: directory; None when live), ``synthetic`` (generated, not market data) and
     #: ``recorded_at`` (ISO-8601: when the recording or the live run started, else None).

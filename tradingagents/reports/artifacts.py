@@ -28,6 +28,7 @@ ARTIFACT_NAMES = (RESULT_JSON, RESULT_MD, TOOL_LOGS_JSON, TOOL_LOGS_MD, TIMELINE
 #: The state keys saved in discovery_result.json, with what a missing key stands for.
 RESULT_KEYS: dict[str, Callable[[], Any]] = {
     "trade_date": lambda: None,
+    "run_id": lambda: None,
     "source": lambda: None,
     "ranked_candidates": list,
     "candidates": list,
@@ -243,6 +244,7 @@ def results_markdown(state: Mapping[str, Any]) -> str:
         "",
         _source_line(state),
         "",
+        *([f"Run `{state['run_id']}`.", ""] if state.get("run_id") else []),
         f"{len(runs)} scanners ({by_status or 'none'}); "
         f"{len(state.get('candidates') or [])} candidates found, "
         f"{len(rejections)} dropped by the filter, {len(ranked)} ranked.",

@@ -28,6 +28,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS scanner_runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     run_at TEXT NOT NULL,
+    run_id TEXT,
     trade_date TEXT,
     name TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -53,6 +54,8 @@ class HistoryRow:
     status: str
     duration_s: float | None
     candidates: int | None
+    #: The run's id (None in rows written before runs had ids).
+    run_id: str | None = None
 
 
 class RunHistory(Closing):
@@ -72,6 +75,9 @@ class RunHistory(Closing):
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(scanner_runs)")}
+            if "run_id" not in columns:  # a history written before runs had ids
+                conn.execute("ALTER TABLE scanner_runs ADD COLUMN run_id TEXT")
         except sqlite3.Error:
             conn.close()
             raise
@@ -85,6 +91,7 @@ class RunHistory(Closing):
         """
         when = (run_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         trade_date = state.get("trade_date")
+        run_id = state.get("run_id")
         rows = []
         for run in state.get("scanner_runs") or []:
             duration = run.get("duration_s")
@@ -92,6 +99,7 @@ class RunHistory(Closing):
             rows.append(
                 (
                     when,
+                    None if run_id is None else str(run_id),
                     None if trade_date is None else str(trade_date),
                     str(run.get("name", "")),
                     str(run.get("status", "")),
@@ -107,8 +115,8 @@ class RunHistory(Closing):
             with conn:
                 conn.executemany(
                     "INSERT INTO scanner_runs"
-                    " (run_at, trade_date, name, status, duration_s, candidates)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    " (run_at, run_id, trade_date, name, status, duration_s, candidates)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
         except (sqlite3.Error, OSError) as exc:
@@ -122,7 +130,7 @@ class RunHistory(Closing):
         if conn is None:
             return []
         cursor = conn.execute(
-            "SELECT run_at, trade_date, name, status, duration_s, candidates"
+            "SELECT run_at, trade_date, name, status, duration_s, candidates, run_id"
             " FROM scanner_runs WHERE name = ? ORDER BY id DESC LIMIT ?",
             (name, last),
         )
