@@ -231,6 +231,26 @@ def test_a_run_file_that_fails_is_named_and_the_exit_code_says_so(
     assert "DVN" in result.stdout  # and the candidates are still shown
 
 
+def test_a_result_file_that_fails_to_write_is_named_and_the_exit_code_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradingagents.reports.atomic import atomic_write_text as real
+
+    def full_for_the_result(path: Path, text: str, **kwargs: str) -> None:
+        if path.name == "discovery_result.json":
+            raise OSError(28, "No space left on device")
+        real(path, text, **kwargs)
+
+    monkeypatch.setattr("tradingagents.reports.artifacts.atomic_write_text", full_for_the_result)
+    result = invoke("--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "discovery_result.json" in result.stderr and "No space left" in result.stderr
+    assert "Traceback" not in result.stderr
+    [run_dir] = run_dirs(tmp_path)
+    assert not (run_dir / "discovery_result.json").exists()
+    assert (run_dir / "discovery_results.md").is_file()  # the others are kept
+
+
 def test_only_and_skip_say_why_a_scanner_was_skipped(tmp_path: Path) -> None:
     result = invoke(
         "--json", "--only", "rsi_oversold,market_movers", "--skip", "market_movers",
