@@ -214,7 +214,8 @@ def test_scanner_params_are_typed_and_reach_the_scanner_read_only() -> None:
     dg.run("2026-11-27")
     assert seen == {"enabled": True, "limit": 3, "timeout_seconds": 2.0, "min_gap_pct": 5.0}
     assert dg.jobs[0].timeout_s == 2.0
-    assert dg.scanners[0].params(dg_ctx(seen)).min_gap_pct == 5.0  # type: ignore[attr-defined]
+    params = dg.scanners[0].params(dg_ctx(seen))
+    assert isinstance(params, GapParams) and params.min_gap_pct == 5.0
 
 
 def dg_ctx(config: dict[str, Any]) -> ScanContext:
@@ -262,8 +263,9 @@ def test_list_and_dict_params_work_from_json_style_config() -> None:
 
     def scan(ctx: ScanContext) -> list[Any]:
         params = scanner.params(ctx)
-        seen["symbols"] = params.symbols  # type: ignore[attr-defined]
-        seen["weights"] = params.weights  # type: ignore[attr-defined]
+        assert isinstance(params, ListParams)
+        seen["symbols"] = params.symbols
+        seen["weights"] = params.weights
         return []
 
     cls = make_scanner("lists", scan, params=ListParams)
