@@ -1,4 +1,4 @@
-"""Resilience: the bundle of clock, retry policy, rate limiters and cache a provider client uses."""
+"""Resilience: the clock, retry policy, rate limiters, pauses and cache a provider client uses."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Protocol
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.resilience.cache import ResponseCache
+from tradingagents.resilience.pauses import PauseBoard
 from tradingagents.resilience.retry import RetryPolicy
 
 
@@ -27,6 +28,8 @@ class Resilience:
     retry: RetryPolicy | None = None
     limiters: LimiterSource | None = None
     cache: ResponseCache | None = None
+    # Provider-wide pauses asked for with Retry-After, shared by every client (and process).
+    pauses: PauseBoard | None = None
     # Seeded in tests so backoff schedules are exact; None uses tenacity's own jitter.
     rng: random.Random | None = None
 
