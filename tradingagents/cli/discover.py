@@ -184,7 +184,7 @@ def discover(
         # The results first: a trader reads them while the run files are written, and a disk
         # that refuses the files does not hide them.
         if as_json:
-            typer.echo(json.dumps(state, indent=1, default=str))
+            typer.echo(_state_json(state))
         else:
             _print_result(state)
         written, write_error = _write_run_files(state, out, started, err, chart.render)
@@ -195,6 +195,16 @@ def discover(
         if not any(r["status"] == "ok" for r in state["scanner_runs"]):
             err.print("no scanner ran ok")
             raise typer.Exit(EXIT_FAILED)
+
+
+def _state_json(state: Mapping[str, Any]) -> str:
+    """The final state as ``--json`` prints it: redacted as the run files are, every form of
+    every known secret included."""
+    from tradingagents.redaction import known_secrets, redact  # noqa: PLC0415
+
+    # Through JSON first: what default=str makes of an object is text redaction must see too.
+    plain = json.loads(json.dumps(state, default=str))
+    return json.dumps(redact(plain, known_secrets()), indent=1)
 
 
 def _run_with_progress(

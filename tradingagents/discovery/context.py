@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.discovery.tracing import ScannerTrace, traced
 from tradingagents.errors import ScannerTimeout
-from tradingagents.redaction import known_secrets, redact
+from tradingagents.redaction import known_secrets, redact, redact_text, scrub
 
 _OUTPUT_SUMMARY_CHARS = 300
 _CALL_DETAIL_CHARS = 120
@@ -39,8 +39,9 @@ def freeze(value: Any) -> Any:
     return value
 
 
-def summarize_output(output: Any) -> str | None:
-    """A short, log-friendly description of a tool's output (never the whole payload)."""
+def summarize_output(output: Any, secrets: frozenset[str] | None = None) -> str | None:
+    """A short, log-friendly description of a tool's output (never the whole payload), with
+    ``secrets`` redacted before it is cut (an object's repr may spell one it holds)."""
     if output is None:
         return None
     if isinstance(output, str):
@@ -49,6 +50,8 @@ def summarize_output(output: Any) -> str | None:
         text = f"{type(output).__name__}[{len(output)}]: {output!r}"
     else:
         text = repr(output)
+    if secrets is not None:
+        text = redact_text(text, secrets)
     if len(text) > _OUTPUT_SUMMARY_CHARS:
         text = text[: _OUTPUT_SUMMARY_CHARS - 3] + "..."
     return text
@@ -116,6 +119,7 @@ class ScanContext:
         "_deadline",
         "_in_flight",
         "_lock",
+        "_log_secrets",
         "_logs",
         "_scanner",
         "_secrets",
@@ -149,6 +153,8 @@ class ScanContext:
         self._deadline = deadline
         self._secrets = secrets
         self._logs: list[dict[str, Any]] = []
+        # The secret sets the logs were redacted with: one learned later is scrubbed at close.
+        self._log_secrets: set[frozenset[str]] = set()
         self._warnings: list[str] = []
         # Calls started and not yet returned, by id: scanners may call from several threads.
         self._in_flight: dict[int, CallInFlight] = {}
@@ -214,7 +220,9 @@ class ScanContext:
         Parameters, output and error are redacted (API keys, tokens) and the output is
         summarised. Calls made after the scanner's deadline are dropped with its late result.
         """
-        self._append(self._entry(tool, parameters, output, error, duration_s, details), None)
+        known = self._known()
+        entry = self._entry(tool, parameters, output, error, duration_s, details, known)
+        self._append(entry, None, known)
 
     def _entry(
         self,
@@ -224,6 +232,7 @@ class ScanContext:
         error: BaseException | str | None,
         duration_s: float | None,
         details: Mapping[str, Any] | None,
+        known: frozenset[str],
     ) -> dict[str, Any]:
         if isinstance(error, BaseException):
             error_text: str | None = f"{type(error).__name__}: {error}"
@@ -232,22 +241,23 @@ class ScanContext:
         entry = {
             "scanner": self._scanner,
             "tool": tool,
-            "parameters": redact(dict(parameters or {}), self._known()),
-            "output": summarize_output(redact(output, self._known())),
+            "parameters": redact(dict(parameters or {}), known),
+            "output": summarize_output(redact(output, known), known),
             "duration_s": None if duration_s is None else round(duration_s, 6),
-            "error": redact(error_text, self._known()),
+            "error": redact(error_text, known),
         }
         if details:
             # attempts, seconds waited for rate limits and backoff, cache use, breaker state
-            entry.update(redact(dict(details), self._known()))
+            entry.update(redact(dict(details), known))
         return entry
 
-    def _append(self, entry: dict[str, Any], handle: object | None) -> None:
+    def _append(self, entry: dict[str, Any], handle: object | None, known: frozenset[str]) -> None:
         with self._lock:
             if self._closed:
                 self.logger.debug("dropped tool call %r logged after the deadline", entry["tool"])
                 return
             self._logs.append(entry)
+            self._log_secrets.add(known)
         # Outside the lock: a callback handler may be slow. Traced only when kept, so a trace
         # holds exactly the tool logs (a call still open at close is closed by the trace).
         if self._trace is not None:
@@ -279,7 +289,9 @@ class ScanContext:
         finally:
             # The one place the call is logged, whether the block returned or raised.
             duration = self._clock.monotonic() - start
-            self._append(self._entry(tool, parameters, call.output, error, duration, None), handle)
+            known = self._known()
+            entry = self._entry(tool, parameters, call.output, error, duration, None, known)
+            self._append(entry, handle, known)
 
     @contextmanager
     def in_flight(self, tool: str, parameters: Mapping[str, Any] | None = None) -> Iterator[None]:
@@ -308,19 +320,27 @@ class ScanContext:
     def warn(self, message: str) -> None:
         """Note a partial failure (some symbols or pages could not be read); it goes into the
         scanner's record as ``warnings``, so a degraded result never passes for a clean one."""
+        message = redact_text(str(message), self._known())
         with self._lock:
             if not self._closed:
-                self._warnings.append(redact(message, self._known()))
-        self.logger.warning("%s: %s", self._scanner, redact(message, self._known()))
+                self._warnings.append(message)
+        self.logger.warning("%s: %s", self._scanner, message)
 
     def _take_warnings(self) -> list[str]:
-        """Engine only: the warnings so far."""
+        """Engine only: the warnings so far, scrubbed of any secret learned since."""
+        known = self._known()
         with self._lock:
-            return list(self._warnings)
+            return [redact_text(warning, known) for warning in self._warnings]
 
     def _close(self) -> list[dict[str, Any]]:
-        """Engine only: stop accepting tool calls and hand over what was logged."""
+        """Engine only: stop accepting tool calls and hand over what was logged, scrubbed of
+        any secret learned after a call was logged (an OAuth token its answer held)."""
+        known = self._known()
         with self._lock:
             self._closed = True
             logs, self._logs = self._logs, []
+            stale = self._log_secrets - {known}
+            self._log_secrets = set()
+        if stale:
+            logs = [scrub(entry, known) for entry in logs]
         return logs

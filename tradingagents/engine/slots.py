@@ -90,6 +90,8 @@ class Ledger:
         for slot in self.slots:
             if slot.job.skip is not None:
                 status, reason = slot.job.skip
+                # A breaker's reason quotes the last error, which an older store kept as it was.
+                reason = redact_text(reason, self.known())
                 slot.outcome = ScannerOutcome(self.record(slot, status, reason=reason))
                 slot.state = SlotState.DONE
                 self.changed.append(slot)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import CacheConfig
 from tradingagents.http import Request, Response
-from tradingagents.redaction import known_secrets
+from tradingagents.redaction import contains_secret, known_secrets
 
 logger = logging.getLogger("tradingagents.resilience")
 
@@ -101,8 +101,9 @@ class ResponseCache:
         if self.ttl_for(request) <= 0 or not 200 <= response.status < 300:
             return
         secrets = known_secrets() | request.secret_values()
-        if any(len(s) >= 6 and s.encode() in response.body for s in secrets):
-            # An answer that echoes a key or token is not stored (base64 would only hide it).
+        if contains_secret(response.body, secrets):
+            # An answer that echoes a key or token, in any encoding, is not stored (base64
+            # would only hide it).
             logger.debug("%s: not caching an answer that holds a secret", request.provider)
             return
         record = {
