@@ -18,6 +18,7 @@ from tradingagents.replay.transport import ReplayTransport
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, default_db_path
 from tradingagents.resilience.cache import ResponseCache
 from tradingagents.resilience.guard import Resilience
+from tradingagents.resilience.pauses import shared_pause_board
 from tradingagents.resilience.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from tradingagents.resilience.retry import RetryPolicy
 
@@ -78,7 +79,8 @@ def shared_limiters(
 
 
 def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
-    """Retries, rate limits (daily quotas persisted) and the HTTP cache, from config."""
+    """Retries, rate limits (daily quotas persisted), provider pauses (Retry-After, shared by
+    processes) and the HTTP cache, from config."""
     settings = config.resilience
     state_dir = paths.state_dir(settings.state_dir)
     limits: dict[str, RateLimitPolicy] = {
@@ -93,6 +95,7 @@ def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
         retry=RetryPolicy.from_config(settings.retry),
         limiters=shared_limiters(limits, state_dir, clock),
         cache=cache,
+        pauses=shared_pause_board(state_dir, clock=clock),
     )
 
 

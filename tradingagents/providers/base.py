@@ -20,7 +20,14 @@ from tradingagents.errors import (
 from tradingagents.http import DEFAULT_MAX_BYTES, Request, Response, Transport
 from tradingagents.http.exchange import Exchange, Handler, SendOnce
 from tradingagents.resilience.guard import Resilience
-from tradingagents.resilience.layers import Cached, RateLimited, Retrying
+from tradingagents.resilience.layers import (
+    Cached,
+    PauseRecheck,
+    ProviderPause,
+    RateLimited,
+    Retrying,
+)
+from tradingagents.resilience.pauses import format_seconds
 
 logger = logging.getLogger("tradingagents.providers")
 T = TypeVar("T")
@@ -194,15 +201,21 @@ class ProviderClient:
         return response
 
     def handler(self, request: Request, clock: Clock) -> Handler:
-        """The handlers ``request`` passes through, outermost first: cache (GETs), retry, rate
-        limit, then one send through the transport; each present when configured."""
+        """The handlers ``request`` passes through, outermost first: cache (GETs), retry, the
+        provider's pause, rate limit, the pause again (it may have begun while the call waited
+        for its token), then one send through the transport; each present when configured."""
         guard = self.resilience
         handler: Handler = SendOnce(self.transport, clock, self.raise_for_status)
         if guard is None:
             return handler
         limiter = guard.limiter(self.provider)
+        pauses = guard.pauses
         if limiter is not None:
+            if pauses is not None:
+                handler = PauseRecheck(handler, pauses, clock)
             handler = RateLimited(handler, limiter)
+        if pauses is not None:
+            handler = ProviderPause(handler, pauses, clock)
         if guard.retry is not None:
             handler = Retrying(handler, guard.retry, clock, guard.rng)
         if guard.cache is not None and request.method == "GET":
@@ -260,11 +273,11 @@ class ProviderClient:
             return
         message = f"HTTP {status} from {response.url or self.provider}"
         if status == 429:
+            retry_after = parse_retry_after(response.header("Retry-After"))
+            if retry_after is not None:
+                message += f" (Retry-After: {format_seconds(retry_after, up=True)} s)"
             raise ProviderRateLimited(
-                message,
-                status=status,
-                retry_after=parse_retry_after(response.header("Retry-After")),
-                provider=self.provider,
+                message, status=status, retry_after=retry_after, provider=self.provider
             )
         if status in (401, 403):
             raise ProviderAuthError(message, status=status, provider=self.provider)
