@@ -12,13 +12,34 @@ from urllib.parse import urlencode, urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from tradingagents.errors import SnapshotError
-from tradingagents.http import Request
+from tradingagents.errors import ProviderResponseTooLarge, SnapshotError
+from tradingagents.http import DEFAULT_MAX_BYTES, Request
+from tradingagents.replay.files import (
+    FileTooLarge,
+    MissingFile,
+    UnsafeFile,
+    check_regular,
+    parse_json,
+    read_regular,
+)
 from tradingagents.validation import problems_from_validation
 
 MANIFEST = "manifest.json"
 #: ``source["snapshot"]`` for the snapshot bundled with the package (its path is an install's).
 SAMPLE_SNAPSHOT = "sample"
+#: A manifest is read whole and parsed in memory: a bound far above any real one (the sample's
+#: is 33 kB) keeps a hostile one from taking the memory.
+MANIFEST_MAX_BYTES = 16 * 1024 * 1024
+#: A manifest nests four deep (responses, an entry, its params); the bound keeps parsing and
+#: validation far from any recursion limit.
+MANIFEST_MAX_DEPTH = 32
+
+
+class SnapshotResponseTooLarge(SnapshotError, ProviderResponseTooLarge):
+    """A response file is larger than its provider's ``max_bytes``; none of it was read.
+
+    A provider error too, as the same body would be live: only the scanner asking for it fails.
+    """
 
 
 class SnapshotEntry(BaseModel):
@@ -91,48 +112,50 @@ class Snapshot:
     def providers(self) -> frozenset[str]:
         return frozenset(entry.provider for entry in self.manifest.responses)
 
-    def body(self, entry: SnapshotEntry) -> bytes:
-        path = self.root / entry.file
+    def body(self, entry: SnapshotEntry, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+        """The response's bytes, checked again now: the file may have changed since loading."""
         try:
-            return path.read_bytes()
-        except OSError as exc:
+            return read_regular(self.root, entry.file, limit=max_bytes)
+        except FileTooLarge as exc:
+            raise SnapshotResponseTooLarge(
+                f"snapshot {self.root}: {entry.file!r} {exc.reason} ({entry.provider}'s max_bytes)",
+                provider=entry.provider,
+            ) from None
+        except UnsafeFile as exc:
             raise SnapshotError(
-                f"snapshot {self.root}: cannot read {entry.file}: {exc.strerror}"
+                f"snapshot {self.root}: {entry.file!r} {exc.reason}", provider=entry.provider
             ) from None
 
 
 def load_snapshot(root: str | Path) -> Snapshot:
-    """Load and validate ``root/manifest.json``; every referenced file must exist inside ``root``.
+    """Load and validate ``root/manifest.json``; every file it names must be a regular file
+    inside ``root``, reached through no symbolic link.
 
     Raises :class:`SnapshotError` naming the snapshot, the file and what is wrong.
     """
     root = Path(root)
-    manifest_path = root / MANIFEST
     try:
-        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        data = read_regular(root, MANIFEST, limit=MANIFEST_MAX_BYTES)
+        raw = parse_json(data, max_depth=MANIFEST_MAX_DEPTH)
+    except MissingFile:
         raise SnapshotError(
             f"snapshot {root}: no {MANIFEST} (is this a snapshot directory?)"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SnapshotError(f"snapshot {root}: {MANIFEST} is not valid JSON: {exc}") from None
+    except UnsafeFile as exc:
+        raise SnapshotError(f"snapshot {root}: {MANIFEST} {exc.reason}") from None
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(str(p) for p in problems_from_validation(exc, ()))
         raise SnapshotError(f"snapshot {root}: invalid {MANIFEST}: {problems}") from None
-    resolved = root.resolve()
     seen: set[str] = set()
     for i, entry in enumerate(manifest.responses):
-        target = (root / entry.file).resolve()
-        if not target.is_relative_to(resolved):
+        try:
+            check_regular(root, entry.file)
+        except UnsafeFile as exc:
             raise SnapshotError(
-                f"snapshot {root}: responses.{i}.file {entry.file!r} leaves the snapshot"
-            )
-        if not target.is_file():
-            raise SnapshotError(
-                f"snapshot {root}: responses.{i}.file {entry.file!r} does not exist"
-            )
+                f"snapshot {root}: responses.{i}.file {entry.file!r} {exc.reason}"
+            ) from None
         if entry.key in seen:
             raise SnapshotError(f"snapshot {root}: responses.{i} repeats the request {entry.key!r}")
         seen.add(entry.key)
