@@ -371,3 +371,13 @@ def test_handler_stack_order(tmp_path: Path, clock: FakeClock) -> None:
             names.append(type(layer).__name__)
             layer = getattr(layer, "inner", None)
     assert names == ["Retrying", "ProviderPause", "RateLimited", "PauseRecheck", "SendOnce"]
+
+
+def test_a_503_with_retry_after_says_so_and_pauses_too(tmp_path: Path, clock: FakeClock) -> None:
+    board = PauseBoard(tmp_path, clock=clock)
+    first = probe(Probe, clock, board, (503, {"Retry-After": "90"}))
+    with pytest.raises(ProviderError) as refused:
+        first.get(context(30), "/v8/finance/chart/AAPL", tool="yahoo.chart")
+    assert str(refused.value).endswith("(Retry-After: 90 s)")
+    with pytest.raises(ProviderPaused):
+        probe(Probe, clock, board).get(context(8.9), "/v8/finance/chart/MSFT", tool="yahoo.chart")

@@ -272,17 +272,21 @@ class ProviderClient:
         if status < 400:
             return
         message = f"HTTP {status} from {response.url or self.provider}"
+        # 429 and 503 may carry Retry-After (RFC 9110 §10.2.3); the retry policy and the
+        # provider pause honour it, and the message says it.
+        retry_after = (
+            parse_retry_after(response.header("Retry-After"))
+            if status == 429 or status >= 500
+            else None
+        )
+        if retry_after is not None:
+            message += f" (Retry-After: {format_seconds(retry_after, up=True)} s)"
         if status == 429:
-            retry_after = parse_retry_after(response.header("Retry-After"))
-            if retry_after is not None:
-                message += f" (Retry-After: {format_seconds(retry_after, up=True)} s)"
             raise ProviderRateLimited(
                 message, status=status, retry_after=retry_after, provider=self.provider
             )
         if status in (401, 403):
             raise ProviderAuthError(message, status=status, provider=self.provider)
-        # 503 may carry Retry-After too (RFC 9110 §10.2.3); the retry policy honours it.
-        retry_after = parse_retry_after(response.header("Retry-After")) if status >= 500 else None
         raise ProviderHTTPError(
             message, status=status, retry_after=retry_after, provider=self.provider
         )

@@ -10,8 +10,15 @@ if TYPE_CHECKING:
     from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, BreakerStatus
     from tradingagents.resilience.cache import ResponseCache
     from tradingagents.resilience.guard import Resilience
-    from tradingagents.resilience.layers import Cached, RateLimited, Retrying
+    from tradingagents.resilience.layers import (
+        Cached,
+        PauseRecheck,
+        ProviderPause,
+        RateLimited,
+        Retrying,
+    )
     from tradingagents.resilience.metrics import RunMetrics
+    from tradingagents.resilience.pauses import PauseBoard, ProviderPaused
     from tradingagents.resilience.ratelimit import (
         RateLimiterRegistry,
         RateLimitPolicy,
@@ -23,7 +30,14 @@ _PUBLIC = {
     "tradingagents.resilience.breakers": ["BreakerBoard", "BreakerPolicy", "BreakerStatus"],
     "tradingagents.resilience.cache": ["ResponseCache"],
     "tradingagents.resilience.guard": ["Resilience"],
-    "tradingagents.resilience.layers": ["Cached", "RateLimited", "Retrying"],
+    "tradingagents.resilience.layers": [
+        "Cached",
+        "PauseRecheck",
+        "ProviderPause",
+        "RateLimited",
+        "Retrying",
+    ],
+    "tradingagents.resilience.pauses": ["PauseBoard", "ProviderPaused"],
     "tradingagents.resilience.metrics": ["RunMetrics"],
     "tradingagents.resilience.ratelimit": [
         "RateLimitPolicy",
@@ -37,6 +51,10 @@ __all__ = [
     "BreakerPolicy",
     "BreakerStatus",
     "Cached",
+    "PauseBoard",
+    "PauseRecheck",
+    "ProviderPause",
+    "ProviderPaused",
     "RateLimitPolicy",
     "RateLimitWouldExceedDeadline",
     "RateLimited",
