@@ -212,7 +212,13 @@ def test_scanner_params_are_typed_and_reach_the_scanner_read_only() -> None:
     }
     dg = DiscoveryGraph(config, [gappers])
     dg.run("2026-11-27")
-    assert seen == {"enabled": True, "limit": 3, "timeout_seconds": 2.0, "min_gap_pct": 5.0}
+    assert seen == {
+        "enabled": True,
+        "limit": 3,
+        "timeout_seconds": 2.0,
+        "isolation": None,
+        "min_gap_pct": 5.0,
+    }
     assert dg.jobs[0].timeout_s == 2.0
     params = dg.scanners[0].params(dg_ctx(seen))
     assert isinstance(params, GapParams) and params.min_gap_pct == 5.0

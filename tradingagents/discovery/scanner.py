@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, cast, get_args, get_origin
+from typing import Any, ClassVar, Generic, Literal, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,6 +40,14 @@ class ScannerParams(BaseModel):
         gt=0,
         le=86_400,
         description="This scanner's timeout; null for `scanner_execution.timeout_seconds`.",
+    )
+    # None rather than "thread": a validated params dict always holds every field, so only
+    # None can tell "not set here" from a choice, and the run-wide default must win then.
+    isolation: Literal["thread", "process"] | None = Field(
+        default=None,
+        description='Run this scanner in a thread or a forked worker process ("process": killed '
+        "at its deadline even while it holds the GIL, but without `ctx.services`); null for "
+        "`scanner_execution.isolation`.",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tradingagents.config import ScannerExecutionConfig
 from tradingagents.discovery.scanner import Scanner
@@ -12,6 +12,9 @@ from tradingagents.engine.records import ScannerStatus
 
 # The config model is the one source of these defaults; the engine keeps no copy of its own.
 _DEFAULTS = ScannerExecutionConfig()
+
+#: Where a scanner runs: a thread of this process, or a forked worker process.
+Isolation = Literal["thread", "process"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class ExecutionPolicy:
     max_workers: int = _DEFAULTS.max_workers
     timeout_seconds: float = _DEFAULTS.timeout_seconds
     global_timeout_seconds: float | None = _DEFAULTS.global_timeout_seconds
+    #: The run-wide default; a job's own ``isolation`` (or its settings') wins.
+    isolation: Isolation = _DEFAULTS.isolation
 
     @classmethod
     def from_config(cls, config: ScannerExecutionConfig) -> ExecutionPolicy:
@@ -33,6 +38,7 @@ class ExecutionPolicy:
             max_workers=config.max_workers,
             timeout_seconds=config.timeout_seconds,
             global_timeout_seconds=config.global_timeout_seconds,
+            isolation=config.isolation,
         )
 
     @property
@@ -46,6 +52,8 @@ class ScanJob:
     """One scanner to run, with its validated settings and time budget.
 
     ``skip`` pre-empts the run with a status (``skipped`` or ``circuit_open``) and a reason.
+    ``isolation`` (None: the ``isolation`` in ``settings``, else the policy's) says where the
+    scanner runs; see :func:`isolation_of`.
     """
 
     scanner: Scanner
@@ -54,7 +62,21 @@ class ScanJob:
     skip: tuple[ScannerStatus, str] | None = None
     # The scanner's circuit-breaker state at dispatch (live mode), shown in its tool logs.
     breaker_state: str | None = None
+    isolation: Isolation | None = None
 
     @property
     def name(self) -> str:
         return self.scanner.name
+
+
+def isolation_of(job: ScanJob, policy: ExecutionPolicy) -> Isolation:
+    """Where ``job`` runs: its own choice, its settings' (``discovery.scanners.<name>.isolation``)
+    or the run's (``scanner_execution.isolation``), the first one set."""
+    if job.isolation is not None:
+        return job.isolation
+    configured = job.settings.get("isolation")
+    if configured == "process":
+        return "process"
+    if configured == "thread":
+        return "thread"
+    return policy.isolation

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tradingagents.discovery.candidate import Candidate
@@ -27,7 +28,7 @@ from tradingagents.errors import (
     ScannerSkipped,
     ScannerTimeout,
 )
-from tradingagents.redaction import redact_text
+from tradingagents.redaction import redact_text, scrub
 
 logger = logging.getLogger("tradingagents.engine")
 
@@ -42,6 +43,33 @@ def error_info(exc: BaseException, secrets: frozenset[str]) -> ErrorInfo:
     return ErrorInfo(type=type(exc).__name__, message=redact_text(str(exc), secrets))
 
 
+@dataclass
+class Coerced:
+    """A scanner's return already validated (in its worker process): what it would become."""
+
+    accepted: list[Candidate]
+    rejected: list[Rejection]
+
+
+def wrong_output(name: str, type_name: str) -> InvalidScannerOutput:
+    """The error of a scanner whose ``scan()`` returned a ``type_name``, not a list."""
+    return InvalidScannerOutput(
+        f"scan() returned {type_name}, expected a list of candidates", scanner=name
+    )
+
+
+def coerce_items(name: str, raw: list[Any], secrets: frozenset[str]) -> Coerced:
+    """Every item of a scanner's list as a candidate, or a rejection saying why not."""
+    accepted: list[Candidate] = []
+    rejected: list[Rejection] = []
+    for index, item in enumerate(raw):
+        try:
+            accepted.append(Candidate.coerce(item, source=name))
+        except CandidateError as exc:
+            rejected.append(Rejection(index=index, reason=redact_text(str(exc), secrets)))
+    return Coerced(accepted, rejected)
+
+
 def scan_outcome(
     name: str,
     settings: Mapping[str, Any],
@@ -54,14 +82,14 @@ def scan_outcome(
     secrets: frozenset[str],
     warn: Callable[[str], None],
 ) -> ScannerOutcome:
-    """The outcome of scanner ``name`` that returned ``raw`` or raised ``error`` after
-    ``duration`` seconds; ``cancelled`` when its deadline passed or the run was cancelled."""
+    """The outcome of scanner ``name`` that returned ``raw`` (or :class:`Coerced` items) or
+    raised ``error`` after ``duration`` seconds; ``cancelled`` when its deadline passed or the
+    run was cancelled."""
     if isinstance(error, ScannerSkipped):
-        return ScannerOutcome(record("skipped", reason=str(error), duration_s=duration))
-    if error is None and not isinstance(raw, list):
-        error = InvalidScannerOutput(
-            f"scan() returned {type(raw).__name__}, expected a list of candidates", scanner=name
-        )
+        reason = redact_text(str(error), secrets)
+        return ScannerOutcome(record("skipped", reason=reason, duration_s=duration))
+    if error is None and not isinstance(raw, list | Coerced):
+        error = wrong_output(name, type(raw).__name__)
     if error is not None:
         # A scanner stopping because it was cancelled (its deadline passed) is expected, and
         # its late result is discarded: no traceback for that.
@@ -83,22 +111,30 @@ def scan_outcome(
     return _candidates_outcome(name, settings, raw, duration, record, secrets, warn)
 
 
+def _scrubbed(candidate: Candidate, name: str, secrets: frozenset[str]) -> Candidate:
+    """``candidate`` with every known secret scrubbed from its text (context, extras): what
+    enters the graph state is what a checkpointer, a stream or a parent graph keeps.
+
+    Only text changes: a field named like a secret keeps a value that holds none, as ranking
+    may read it.
+    """
+    data = candidate.model_dump()
+    clean = scrub(data, secrets)
+    return candidate if clean is data else Candidate.coerce(clean, source=name)
+
+
 def _candidates_outcome(
     name: str,
     settings: Mapping[str, Any],
-    raw: list[Any],
+    raw: list[Any] | Coerced,
     duration: float,
     record: RecordMaker,
     secrets: frozenset[str],
     warn: Callable[[str], None],
 ) -> ScannerOutcome:
-    accepted: list[Candidate] = []
-    rejected: list[Rejection] = []
-    for index, item in enumerate(raw):
-        try:
-            accepted.append(Candidate.coerce(item, source=name))
-        except CandidateError as exc:
-            rejected.append(Rejection(index=index, reason=redact_text(str(exc), secrets)))
+    coerced = raw if isinstance(raw, Coerced) else coerce_items(name, raw, secrets)
+    accepted = [_scrubbed(candidate, name, secrets) for candidate in coerced.accepted]
+    rejected = coerced.rejected
     if rejected and not accepted:
         first = rejected[0]
         invalid = InvalidScannerOutput(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from datetime import date
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
@@ -15,7 +16,8 @@ from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.tracing import RunTracer, traced
 from tradingagents.engine.cancel import CancelToken
 from tradingagents.engine.deadlines import deadline_passed, scanner_deadline
-from tradingagents.engine.policy import ExecutionPolicy, ScanJob
+from tradingagents.engine.isolation import require_fork, run_in_process
+from tradingagents.engine.policy import ExecutionPolicy, ScanJob, isolation_of
 from tradingagents.engine.pool import DaemonThreadPool
 from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.reporting import (
@@ -66,6 +68,10 @@ def run_scanners(
     returns later is discarded. The call returns when every job has an outcome; it never waits
     for a hung scanner. ``executor`` may be any in-process ``concurrent.futures.Executor``;
     by default a :class:`DaemonThreadPool` is used, so hung threads never block exit.
+    A job whose isolation is ``"process"`` (:func:`~tradingagents.engine.policy.isolation_of`)
+    runs in a forked worker process its thread starts and waits for, killed at its deadline
+    (:mod:`tradingagents.engine.isolation`); its record, tool logs and candidates are the same
+    as in a thread. Where ``fork`` is unavailable such a job is a ConfigError before any starts.
     ``tracer`` (optional) is told of every scanner's run and tool calls, e.g. LangChain
     callbacks (:mod:`tradingagents.graph.tracing`).
 
@@ -104,6 +110,17 @@ class _Run:
         tracer: RunTracer | None,
         clock: Clock,
     ) -> None:
+        # By position: the slots' indices.
+        self.isolated = {
+            i
+            for i, job in enumerate(jobs)
+            if job.skip is None and isolation_of(job, policy) == "process"
+        }
+        require_fork([jobs[i].name for i in sorted(self.isolated)], _isolation_key(jobs))
+        # Worker processes by slot, until their thread has reaped them: the monitor signals
+        # those whose scanner it timed out or cancelled at once, in case the caller ends the
+        # process right after the run (the CLI's os._exit) before their thread gets to it.
+        self.processes: dict[Slot, BaseProcess] = {}
         self.trade_date = trade_date
         self.services = services
         self.policy = policy
@@ -150,6 +167,7 @@ class _Run:
                         raise _Stop
                     now = self.clock.monotonic()
                     book.expire(now)
+                    self._stop_processes()
                     batch = book.take_batch(now, self.policy.width)
                     if not batch and not book.active and not book.pending:
                         break
@@ -163,6 +181,8 @@ class _Run:
             # Cancelled, interrupted (Ctrl-C) or a bug: tell every scanner to stop, and keep
             # queued ones from starting, before propagating.
             runs = book.cancel_all()
+            with self.cond:
+                self._stop_processes()
             if self.cancel_token is not None:
                 self.cancel_token.scanner_runs = runs
             for slot in book.slots:
@@ -262,7 +282,7 @@ class _Run:
         raw: Any = None
         error: BaseException | None = None
         try:
-            raw = slot.job.scanner.scan(ctx)
+            raw = self._scan(slot, ctx)
         except BaseException as exc:  # isolate everything a scanner can throw
             error = exc
         ended = self.clock.monotonic()
@@ -287,6 +307,36 @@ class _Run:
                 return
         logger.debug("discarded the late result of %s (%.3fs)", slot.job.name, ended - started)
 
+    def _scan(self, slot: Slot, ctx: ScanContext) -> Any:
+        if slot.index not in self.isolated:
+            return slot.job.scanner.scan(ctx)
+        try:
+            return run_in_process(
+                slot.job,
+                ctx,
+                stop=slot.cancel,
+                clock=self.clock,
+                started=functools.partial(self._process_started, slot),
+            )
+        finally:
+            with self.cond:
+                self.processes.pop(slot, None)
+
+    def _process_started(self, slot: Slot, process: BaseProcess) -> None:
+        with self.cond:
+            self.processes[slot] = process
+            if slot.state is not SlotState.RUNNING:
+                process.terminate()
+
+    def _stop_processes(self) -> None:
+        """SIGTERM the worker of every slot that ended while its process runs (lock held).
+        Its thread, which sees the cancel flag within milliseconds, reaps it, and follows with
+        SIGKILL if need be."""
+        for slot, process in list(self.processes.items()):
+            if slot.state is SlotState.DONE:
+                del self.processes[slot]
+                process.terminate()
+
     def _trace_inputs(self, slot: Slot) -> dict[str, Any]:
         return {
             "scanner": slot.job.name,
@@ -310,3 +360,16 @@ class _Run:
 
     def _emit(self, event: Event) -> None:
         emit(self.on_event, event)
+
+
+def _isolation_key(jobs: Sequence[ScanJob]) -> Callable[[str], str]:
+    """Where a scanner's process isolation was set, for a ConfigError: its own settings' key,
+    else the run-wide one."""
+    own = {job.name for job in jobs if job.isolation or job.settings.get("isolation")}
+
+    def key(name: str) -> str:
+        if name in own:
+            return f"discovery.scanners.{name}.isolation"
+        return "discovery.scanner_execution.isolation"
+
+    return key
