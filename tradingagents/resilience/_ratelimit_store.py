@@ -8,6 +8,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from tradingagents import sqlite_files
+from tradingagents.sqlite_files import open_healing
+
 logger = logging.getLogger(__name__)
 
 DAY_US = 86_400_000_000
@@ -30,7 +33,6 @@ CREATE TABLE IF NOT EXISTS daily_used (
     PRIMARY KEY (provider, day)
 );
 """
-_CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
 class Transaction:
@@ -116,26 +118,12 @@ class LimitStore:
     def _open(self, path: Path | None, stamp: str) -> sqlite3.Connection:
         if path is None:
             return _connect(":memory:")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return _connect(str(path))
-        except sqlite3.DatabaseError as exc:
-            if exc.sqlite_errorcode & 0xFF not in _CORRUPT_CODES:
-                return self._fall_back(path, exc)
-            aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-            try:
-                path.replace(aside)
-                for suffix in ("-wal", "-shm"):
-                    path.with_name(path.name + suffix).unlink(missing_ok=True)
-                conn = _connect(str(path))
-            except (OSError, sqlite3.Error) as again:
-                return self._fall_back(path, again)
-            logger.warning("rate limit state %s was corrupt (%s): moved to %s", path, exc, aside)
-            return conn
-        except OSError as exc:
-            return self._fall_back(path, exc)
+        opened = open_healing(path, _connect, what="rate limit state", logger=logger, when=stamp)
+        if opened.conn is None:
+            return self._fall_back(path, opened.failure)
+        return opened.conn
 
-    def _fall_back(self, path: Path, exc: BaseException) -> sqlite3.Connection:
+    def _fall_back(self, path: Path, exc: BaseException | None) -> sqlite3.Connection:
         logger.warning(
             "rate limit state %s unusable (%s): %s limits are kept in memory for this run, "
             "not shared with other processes",
@@ -146,25 +134,20 @@ class LimitStore:
         return _connect(":memory:")
 
 
-def _connect(target: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        target, timeout=OPEN_TIMEOUT_S, isolation_level=None, check_same_thread=False
+def _connect(target: str | Path) -> sqlite3.Connection:
+    # WAL (sqlite_files.connect) lets used_today() read while another process books; the
+    # write probe makes a read-only file fail here, not on every acquire.
+    return sqlite_files.connect(
+        target, timeout_s=OPEN_TIMEOUT_S, setup=_setup, probe="DELETE FROM daily_used WHERE 0"
     )
-    try:
-        with contextlib.suppress(sqlite3.Error):
-            # WAL lets used_today() read while another process books; NORMAL skips the fsync
-            # per commit (a power cut may forget the last bookings, a crash does not).
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
-        # A write probe: a read-only file must fail here, not on every acquire.
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM daily_used WHERE 0")
-        conn.rollback()
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+
+
+def _setup(conn: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        # NORMAL skips the fsync per commit (a power cut may forget the last bookings, a
+        # crash does not).
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(_SCHEMA)
 
 
 def _adopt_legacy_counts(conn: sqlite3.Connection, provider: str) -> None:
