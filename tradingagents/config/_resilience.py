@@ -116,6 +116,13 @@ class CacheConfig(BaseModel):
         "pattern wins; patterns given are matched before the built-in ones (the default), "
         "which still cover the rest (docs/resilience.md).",
     )
+    max_megabytes: float = Field(
+        default=200.0,
+        gt=0,
+        description="Bound on the stored responses, in megabytes (10^6 bytes); over it the "
+        "oldest go first. Responses a week past their freshness are purged whenever the "
+        "cache opens.",
+    )
 
     @field_validator("ttl_seconds")
     @classmethod
