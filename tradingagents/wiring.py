@@ -89,7 +89,12 @@ def live_resilience(config: DiscoveryConfig, clock: Clock) -> Resilience:
     cache = None
     if settings.cache.enabled:
         path = state_dir / "http_cache.sqlite"
-        cache = ResponseCache(path, ttls=settings.cache.ttl_seconds, clock=clock)
+        cache = ResponseCache(
+            path,
+            ttls=settings.cache.ttl_seconds,
+            clock=clock,
+            max_bytes=int(settings.cache.max_megabytes * 1_000_000),
+        )
     return Resilience(
         clock=clock,
         retry=RetryPolicy.from_config(settings.retry),
@@ -109,4 +114,6 @@ def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
     if config.source.mode != "live" or not settings.enabled:
         return None
     policy = BreakerPolicy.from_config(settings)
-    return BreakerBoard(default_db_path(config.resilience.state_dir), policy, clock=clock)
+    # Fail open: an unusable breaker file costs the breakers (a warning), never the run.
+    path = default_db_path(config.resilience.state_dir)
+    return BreakerBoard(path, policy, clock=clock, fail_open=True)

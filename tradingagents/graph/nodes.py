@@ -160,7 +160,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         services = self.services(trade_date) if self.services is not None else None
         transitions_before = self._transitions()
         problems: list[str] = []
-        jobs = self._admit(run_jobs, problems)
+        jobs, breakers_usable = self._admit(run_jobs, problems)
         outcomes = run_scanners(
             jobs,
             trade_date=trade_date,
@@ -172,7 +172,8 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
             cancel=cancel if cancel is not None else cancel_token(config),
             clock=self.clock,
         )
-        self._record(outcomes, problems)
+        if breakers_usable:
+            self._record(outcomes, problems)
         summary: dict[str, Any] = {
             "providers": services.metrics.snapshot() if services is not None else {},
             "breaker_transitions": self._new_transitions(transitions_before),
@@ -194,13 +195,18 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
             update["source"] = source
         return update
 
-    def _admit(self, jobs: tuple[ScanJob, ...], problems: list[str]) -> list[ScanJob]:
-        """Ask each scanner's breaker, per run, whether it may run (disabled ones are not asked)."""
+    def _admit(self, jobs: tuple[ScanJob, ...], problems: list[str]) -> tuple[list[ScanJob], bool]:
+        """Ask each scanner's breaker, per run, whether it may run (disabled ones are not asked);
+        and whether the breakers can record this run (False: their file is unusable)."""
         if self.breakers is None:
-            return list(jobs)
+            return list(jobs), False
+        # Fail open: with the breaker file unusable every scanner runs, and nothing is charged.
+        usable = self.breakers.unavailable() is None
+        problems.extend(self.breakers.take_warnings())  # logged where they happened
+        failed_before = len(problems) if usable else -1
         admitted = []
         for job in jobs:
-            if job.skip is not None or problems:
+            if job.skip is not None or len(problems) > failed_before:
                 # After one store failure the rest are admitted without asking again.
                 admitted.append(job)
                 continue
@@ -215,7 +221,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
                 admitted.append(replace(job, skip=("circuit_open", reason), breaker_state=state))
             else:
                 admitted.append(replace(job, breaker_state=state))
-        return admitted
+        return admitted, usable
 
     def _record(self, outcomes: list[ScannerOutcome], problems: list[str]) -> None:
         if self.breakers is None:
@@ -234,6 +240,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
                 self.breakers.record(record["name"], status, detail)
             except (BreakerStoreError, sqlite3.Error) as exc:
                 _note(problems, f"breaker not updated for {record['name']}: {exc}")
+        problems.extend(self.breakers.take_warnings())
 
     def _transitions(self) -> dict[str, int]:
         if self.breakers is None:

@@ -104,6 +104,12 @@ class BreakerBoard(Closing):
     :meth:`record` its outcome afterwards; nothing wraps the scan call itself. Each decision is
     one ``BEGIN IMMEDIATE`` transaction, so threads sharing a board and processes sharing the
     file never lose a count. Times come from ``clock`` (tests pass a ``FakeClock``).
+
+    A file that cannot be used raises :class:`BreakerStoreError`, unless ``fail_open`` (what
+    runs use): then creating the board never raises, a corrupt file is moved aside and
+    recreated, and while the file is unusable (locked, read-only, a newer schema)
+    :meth:`unavailable` says why and every call raises that reason, so that the run admits
+    every scanner and records nothing; :meth:`take_warnings` tells what happened.
     """
 
     def __init__(
@@ -113,12 +119,21 @@ class BreakerBoard(Closing):
         *,
         clock: Clock = SYSTEM_CLOCK,
         busy_timeout_s: float = 1.0,
+        fail_open: bool = False,
     ) -> None:
         self.path = Path(path)
         self.policy = policy
         self._clock = clock
         # How long a locked file is waited for before the access fails (SQLite's busy timeout).
-        self._store = BreakerStore(self.path, busy_timeout_s=busy_timeout_s)
+        self._store = BreakerStore(self.path, busy_timeout_s=busy_timeout_s, heal=fail_open)
+
+    def unavailable(self) -> str | None:
+        """Why this board fails open (its file cannot be used; tried again now), or None."""
+        return self._store.unavailable()
+
+    def take_warnings(self) -> list[str]:
+        """Warnings about the file since the last call: moved aside, unusable, a row dropped."""
+        return self._store.take_warnings()
 
     # -- the state machine ---------------------------------------------------------------------
 
