@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from tradingagents.cli import app
 from tradingagents.graph import DiscoveryGraph
 from tradingagents.reports import write_run_artifacts
-from tradingagents.reports.history import RunHistory, default_history_path
+from tradingagents.reports.history import OPEN_TIMEOUT_S, RunHistory, default_history_path
 
 
 def _state(trade_date: str, *runs: tuple[str, str, float | None, int | None]) -> dict[str, Any]:
@@ -86,12 +87,46 @@ def test_write_failure_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFix
     history.close()
 
 
-def test_corrupt_file_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_corrupt_file_is_moved_aside_with_a_warning_and_recreated(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "h.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)
     with caplog.at_level(logging.WARNING, logger="tradingagents"), RunHistory(path) as history:
-        assert history.record(_state("2026-11-20", ("a", "ok", 1.0, 1))) == 0
+        assert history.record(_state("2026-11-20", ("a", "ok", 1.0, 1))) == 1
+        assert [r.status for r in history.recent("a")] == ["ok"]
+    assert "was corrupt" in caplog.text
+    [aside] = tmp_path.glob("h.sqlite.corrupt-*")
+    assert aside.read_bytes().startswith(b"this is not sqlite")
+
+
+def test_reading_a_corrupt_file_raises_and_leaves_it(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with RunHistory(path) as history, pytest.raises(sqlite3.DatabaseError):
+        history.recent("a")
+    assert path.read_bytes().startswith(b"this is not sqlite")
+    assert not list(tmp_path.glob("h.sqlite.corrupt-*"))
+
+
+def test_a_locked_file_costs_the_rows_within_the_timeout(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "h.sqlite"
+    with RunHistory(path) as history:
+        history.record(_state("2026-11-19", ("a", "ok", 1.0, 1)))
+    blocker = sqlite3.connect(path)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        start = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="tradingagents"), RunHistory(path) as late:
+            assert late.record(_state("2026-11-20", ("a", "ok", 1.0, 1))) == 0
+        assert time.monotonic() - start < OPEN_TIMEOUT_S + 1.5
+    finally:
+        blocker.rollback()
+        blocker.close()
     assert "cannot record the run history" in caplog.text
+    assert not list(tmp_path.glob("h.sqlite.corrupt-*"))
 
 
 def test_discover_records_and_scanners_list_shows_median_latency(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tradingagents import sqlite_files
 from tradingagents.closing import Closing
 from tradingagents.paths import state_dir
 
@@ -23,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 HISTORY_FILENAME = "history.sqlite"
 DEFAULT_WINDOW = 20
+# A run's rows are written once at its end: another process's write lock is waited for this
+# long at most (the run's results are already out).
+OPEN_TIMEOUT_S = 2.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS scanner_runs (
@@ -59,7 +63,13 @@ class HistoryRow:
 
 
 class RunHistory(Closing):
-    """Append-only per-scanner run records; opened lazily, WAL journal."""
+    """Append-only per-scanner run records; opened lazily, WAL journal.
+
+    Recording heals the file: a corrupt one is moved aside (``history.sqlite.corrupt-<time>``)
+    with a warning and recreated; one that cannot be written (locked past
+    :data:`OPEN_TIMEOUT_S`, read-only, a read-only or full directory) costs this run's rows,
+    with a warning. Reading leaves a broken file as it is and raises ``sqlite3.Error``.
+    """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_history_path()
@@ -68,21 +78,20 @@ class RunHistory(Closing):
     def _connect(self, *, create: bool) -> sqlite3.Connection | None:
         if self._conn is not None:
             return self._conn
-        if not create and not self.path.exists():
-            return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=5.0)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(scanner_runs)")}
-            if "run_id" not in columns:  # a history written before runs had ids
-                conn.execute("ALTER TABLE scanner_runs ADD COLUMN run_id TEXT")
-        except sqlite3.Error:
-            conn.close()
-            raise
-        self._conn = conn
-        return conn
+        if not create:
+            if not self.path.exists():
+                return None
+            self._conn = sqlite_files.connect(
+                self.path, timeout_s=OPEN_TIMEOUT_S, setup=_setup, probe=None
+            )
+            return self._conn
+        opened = sqlite_files.open_healing(
+            self.path, _open_for_writing, what="run history", logger=logger
+        )
+        if opened.conn is None:
+            raise opened.failure or sqlite3.OperationalError("unusable")
+        self._conn = opened.conn
+        return self._conn
 
     def record(self, state: Mapping[str, Any], *, run_at: datetime | None = None) -> int:
         """Insert one row per ``scanner_runs`` entry of ``state``; returns the rows written.
@@ -110,19 +119,41 @@ class RunHistory(Closing):
         if not rows:
             return 0
         try:
-            conn = self._connect(create=True)
-            assert conn is not None
-            with conn:
-                conn.executemany(
-                    "INSERT INTO scanner_runs"
-                    " (run_at, run_id, trade_date, name, status, duration_s, candidates)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+            try:
+                self._insert(rows)
+            except sqlite3.DatabaseError as exc:
+                if not sqlite_files.is_corrupt(exc):
+                    raise
+                # Found corrupt past the first page (a truncated file opens): moved aside,
+                # and the rows go to a new file.
+                self.close()
+                opened = sqlite_files.heal(
+                    self.path, exc, _open_for_writing, what="run history", logger=logger
                 )
+                if opened.conn is None:
+                    raise opened.failure or exc from exc
+                self._conn = opened.conn
+                self._insert(rows)
         except (sqlite3.Error, OSError) as exc:
             logger.warning("cannot record the run history in %s: %s", self.path, exc)
             return 0
         return len(rows)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        conn = self._connect(create=True)
+        assert conn is not None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT INTO scanner_runs"
+                " (run_at, run_id, trade_date, name, status, duration_s, candidates)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
     def recent(self, name: str, last: int = DEFAULT_WINDOW) -> list[HistoryRow]:
         """The last ``last`` records of scanner ``name``, newest first."""
@@ -145,3 +176,16 @@ class RunHistory(Closing):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _setup(conn: sqlite3.Connection) -> None:
+    conn.executescript(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(scanner_runs)")}
+    if "run_id" not in columns:  # a history written before runs had ids
+        conn.execute("ALTER TABLE scanner_runs ADD COLUMN run_id TEXT")
+
+
+def _open_for_writing(path: Path) -> sqlite3.Connection:
+    return sqlite_files.connect(
+        path, timeout_s=OPEN_TIMEOUT_S, setup=_setup, probe="DELETE FROM scanner_runs WHERE 0"
+    )
