@@ -34,8 +34,9 @@ _PAIR = re.compile(
 )
 _BEARER = re.compile(r"(?P<kind>Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=\-]{6,}", re.IGNORECASE)
 _MIN_SECRET_LEN = 6
-# Characters no URL encoder escapes (RFC 3986 unreserved).
-_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+# Characters no URL encoder escapes: RFC 3986's unreserved but "~", which form encoding
+# (WHATWG's, Python's before 3.7) escapes.
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._")
 # Distinct secret sets seen at once (a run's, plus those with a token learned mid-run), and
 # distinct subsets of their forms that texts hold.
 _MATCHERS_CACHED = 64
@@ -109,6 +110,9 @@ def secret_forms(secret: str) -> frozenset[str]:
     return frozenset(form for form in forms if len(form) >= _MIN_SECRET_LEN)
 
 
+_URL_SAFE = str.maketrans("+/", "-_")
+
+
 def _base64_forms(data: bytes) -> set[str]:
     forms = set()
     size = len(data)
@@ -121,9 +125,6 @@ def _base64_forms(data: bytes) -> set[str]:
         if offset == 0:
             forms |= {encoded, encoded.rstrip("=")}
     return forms | {form.translate(_URL_SAFE) for form in forms}
-
-
-_URL_SAFE = str.maketrans("+/", "-_")
 
 
 def _any_url_encoding(secret: str) -> str | None:
@@ -198,7 +199,7 @@ class _Matcher:
 def _longest_unreserved_run(secret: str) -> str | None:
     """The longest part of ``secret`` that every URL encoding leaves as it is (None if too
     short to be worth a substring check)."""
-    runs = re.findall(r"[A-Za-z0-9._~-]+", secret)
+    runs = re.findall(r"[A-Za-z0-9._-]+", secret)
     longest = max(runs, key=len, default="")
     return longest if len(longest) >= 3 else None
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -94,3 +96,43 @@ def test_a_timeout_naming_a_call_does_not_show_a_secret_learned_after_it_started
     assert error["message"] == (
         f"no result within 5s; waiting on search q={REDACTED} (started 6.0s ago)"
     )
+
+
+def test_a_tool_log_made_before_the_secret_was_learned_is_scrubbed_when_collected() -> None:
+    def scan(ctx: ScanContext) -> list[Any]:
+        # The call's own answer is the token: only after logging it does the client know.
+        ctx.log_tool_call("oauth", {"grant": "client_credentials"}, output={"access": TOKEN})
+        register_secret(TOKEN)
+        return []
+
+    outcome = run(scan, FakeClock(), InlineExecutor())
+    assert outcome.record["status"] == "ok"
+    assert TOKEN not in repr(outcome.tool_logs)
+    assert REDACTED in outcome.tool_logs[0]["output"]
+
+
+def test_candidates_enter_the_state_scrubbed_with_their_other_fields_kept() -> None:
+    encoded = base64.b64encode(TOKEN.encode()).decode()
+
+    def scan(ctx: ScanContext) -> list[Any]:
+        register_secret(TOKEN)
+        return [
+            {
+                "ticker": "F",
+                "priority": "low",
+                "context": f"quota notice for {quote(TOKEN)}",
+                "token_symbol": "ETH",  # named like a secret, holds none: kept for ranking
+                "pages": (f"auth={encoded}", "p2"),
+                "signal": 0.25,
+            }
+        ]
+
+    outcome = run(scan, FakeClock(), InlineExecutor())
+    (candidate,) = outcome.candidates
+    assert candidate.context == f"quota notice for {REDACTED}"
+    assert candidate.extras == {
+        "token_symbol": "ETH",
+        "pages": [f"auth={REDACTED}", "p2"],
+        "signal": 0.25,
+    }
+    assert candidate.source == "s"

@@ -8,9 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-from tradingagents.errors import ProviderError, ProviderResponseTooLarge, ProviderTimeout
+from tradingagents.errors import ProviderError, ProviderTimeout
 from tradingagents.http import Request, Response, Transport
-from tradingagents.redaction import REDACTED, known_secrets
+from tradingagents.redaction import known_secrets, redact_bytes
 from tradingagents.replay.snapshot import Snapshot, SnapshotEntry, key_for, snapshot_path
 
 
@@ -52,11 +52,9 @@ class ReplayTransport:
                     f"recorded latency {entry.latency_s:.3g}s exceeds the {timeout:.3g}s left",
                     provider=request.provider,
                 )
-        body = self.snapshot.body(entry)
-        if len(body) > max_bytes:
-            raise ProviderResponseTooLarge(
-                f"response body over {max_bytes} bytes", provider=request.provider
-            )
+        # Read at each request, through the same checks as at load: the file may have been
+        # replaced since, and its size is checked against the cap before any of it is read.
+        body = self.snapshot.body(entry, max_bytes=max_bytes)
         return Response(
             status=entry.status,
             body=body,
@@ -111,11 +109,9 @@ class RecordingTransport:
             origin="recorded",
             description=f"GET {request.public_url()}",
         )
-        body = response.body
-        for secret in known_secrets() | request.secret_values():
-            # Some APIs echo the key in their answers (Alpha Vantage's quota notice does).
-            if secret and secret.encode() in body:
-                body = body.replace(secret.encode(), REDACTED.encode())
+        # Some APIs echo the key in their answers (Alpha Vantage's quota notice does), an echo
+        # of the request URL shows it URL-encoded: every form goes.
+        body = redact_bytes(response.body, known_secrets() | request.secret_values())
         target = self.root / name
         with self._lock:
             if any(e.key == entry.key for e in self.entries):
