@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tradingagents import redaction
@@ -100,3 +102,35 @@ def test_known_secrets_include_those_learned_after_the_first_read(
         "the-runs-own-secret",
     }
     assert redact_text("sent oauth-token-from-first-call", known_secrets()) == f"sent {REDACTED}"
+
+
+def test_the_cli_log_handler_scrubs_every_form_of_a_secret(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import quote
+
+    from tradingagents.cli.common import configure_logging
+
+    monkeypatch.setattr(redaction, "_registered", set())
+    secret = "k+y/LOG-SECRET=42"
+    register_secret(secret)
+    configure_logging()
+    logging.getLogger("urllib3.connectionpool").warning(
+        "GET /quote?key=%s failed: %s", quote(secret, safe=""), secret
+    )
+    assert secret not in caplog.text
+    assert quote(secret, safe="") not in caplog.text
+    assert REDACTED in caplog.text and "failed" in caplog.text
+
+
+def test_a_cli_error_line_never_shows_a_key(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradingagents.cli.common import fail
+
+    monkeypatch.setattr(redaction, "_registered", set())
+    register_secret("fh-KEY-IN-A-MESSAGE-77")
+    exit_ = fail("the server echoed fh-KEY-IN-A-MESSAGE-77 back")
+    assert exit_.exit_code == 2
+    err = capsys.readouterr().err
+    assert "fh-KEY-IN-A-MESSAGE-77" not in err and REDACTED in err

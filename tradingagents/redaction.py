@@ -6,6 +6,7 @@ import base64
 import functools
 import html
 import json
+import logging
 import os
 import re
 import string
@@ -233,6 +234,18 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
         text = pattern.sub(REDACTED, text)
     text = _PAIR.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
     return _BEARER.sub(lambda m: f"{m['kind']} {REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that scrubs every record's message (its arguments merged in) of every
+    form of every secret known when the record is logged, and of secret-looking pairs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact_text(message, known_secrets())
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
 
 
 def redact_bytes(data: bytes, secrets: Iterable[str] = ()) -> bytes:

@@ -59,7 +59,10 @@ def stdout() -> Console:
 
 
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    # Messages can quote a config value or a server's answer: no key reaches the terminal.
+    from tradingagents.redaction import known_secrets, redact_text  # noqa: PLC0415
+
+    typer.echo(f"error: {redact_text(message, known_secrets())}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -231,7 +234,13 @@ def prepare_out(out: Path) -> None:
 
 
 def configure_logging() -> None:
+    from tradingagents.redaction import RedactingFilter  # noqa: PLC0415
+
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    # On the handler, not a logger: records propagated from any library's logger pass here.
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     # The engine logs each scanner's outcome; the command shows them in its own table and
     # summary, so the log would say everything twice.
     logging.getLogger("tradingagents.engine").setLevel(logging.ERROR)

@@ -27,6 +27,7 @@ from tradingagents.engine.reporting import EventSink
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.graph.tracing import callback_tracer
+from tradingagents.redaction import known_secrets, redact
 from tradingagents.resilience.breakers import BreakerBoard, BreakerStoreError
 from tradingagents.services import RunServices
 
@@ -183,7 +184,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         provider_problems = services.metrics.problems() if services is not None else {}
         if provider_problems:
             # Why calls failed, one line per provider (reports.problems.provider_problem_lines).
-            summary["provider_problems"] = provider_problems
+            summary["provider_problems"] = redact(provider_problems, known_secrets())
         update: dict[str, Any] = {
             "candidates": merge_scanner_candidates(o.candidates for o in outcomes),
             "tool_logs": [entry for o in outcomes for entry in o.tool_logs],
