@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tradingagents import sqlite_files
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.closing import Closing
 from tradingagents.errors import ProviderRateLimited
@@ -39,7 +40,6 @@ CREATE TABLE IF NOT EXISTS pauses (
     status INTEGER NOT NULL
 );
 """
-_CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
 def format_seconds(seconds: float, *, up: bool = False) -> str:
@@ -177,7 +177,7 @@ class PauseBoard(Closing):
         # The caller holds the lock. A state file failing in mid-run costs the sharing between
         # processes, not the run: this process's pauses are still kept in memory. Busy (another
         # process writing past the timeout) costs only this read or write.
-        if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        if sqlite_files.is_busy(exc):
             logger.warning("provider pause state %s busy (%s): skipped once", self.path, exc)
             return
         logger.warning(
@@ -195,34 +195,17 @@ class PauseBoard(Closing):
     def _open(path: Path, stamp: str) -> sqlite3.Connection | None:
         """The store at ``path``; a corrupt file is moved aside and recreated, an unusable one
         (locked, read-only, no such directory) leaves this process's pauses in memory."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return _connect(path)
-        except sqlite3.DatabaseError as exc:
-            failure: BaseException = exc
-            if exc.sqlite_errorcode & 0xFF in _CORRUPT_CODES:
-                aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-                try:
-                    path.replace(aside)
-                    for suffix in ("-wal", "-shm"):
-                        path.with_name(path.name + suffix).unlink(missing_ok=True)
-                    conn = _connect(path)
-                except (OSError, sqlite3.Error) as again:
-                    failure = again
-                else:
-                    logger.warning(
-                        "provider pause state %s was corrupt (%s): moved to %s", path, exc, aside
-                    )
-                    return conn
-        except OSError as exc:
-            failure = exc
-        logger.warning(
-            "provider pause state %s unusable (%s): pauses are kept in memory for this run, "
-            "not shared with other processes",
-            path,
-            failure,
+        opened = sqlite_files.open_healing(
+            path, _connect, what="provider pause state", logger=logger, when=stamp
         )
-        return None
+        if opened.conn is None:
+            logger.warning(
+                "provider pause state %s unusable (%s): pauses are kept in memory for this run, "
+                "not shared with other processes",
+                path,
+                opened.failure,
+            )
+        return opened.conn
 
 
 def _held(
@@ -243,23 +226,19 @@ def _max_pause_us() -> int:
     return int(MAX_PAUSE_S * 1_000_000) + _TOLERANCE_US
 
 
+def _create(conn: sqlite3.Connection) -> None:
+    conn.executescript(_SCHEMA)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        str(path), timeout=OPEN_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    # WAL: the check before every attempt reads while another process writes; the write
+    # probe makes a read-only file fail here, not on the first 429.
+    return sqlite_files.connect(
+        path,
+        timeout_s=OPEN_TIMEOUT_S,
+        setup=_create,
+        probe="DELETE FROM pauses WHERE 0",
     )
-    try:
-        with contextlib.suppress(sqlite3.Error):
-            # WAL: the check before every attempt reads while another process writes.
-            conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
-        # A write probe: a read-only file must fail here, not on the first 429.
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM pauses WHERE 0")
-        conn.rollback()
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 _BOARDS: dict[str, PauseBoard] = {}
