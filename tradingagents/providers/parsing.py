@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -13,6 +12,7 @@ from xml.etree.ElementTree import Element
 from pydantic import BaseModel, ConfigDict, PlainValidator, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from tradingagents import safe_json
 from tradingagents.errors import ProviderParseError
 
 M = TypeVar("M", bound=BaseModel)
@@ -91,14 +91,22 @@ def validate(
     raise error
 
 
+# Far deeper than any payload of the APIs we read (Yahoo's chart: 7 levels).
+MAX_JSON_DEPTH = 64
+
+
 def load_json(payload: bytes | str | Mapping[str, Any] | Sequence[Any], *, provider: str) -> Any:
     """Decode a JSON body (bytes or text); an already decoded value passes through."""
     if not isinstance(payload, bytes | str):
         return payload
     try:
-        return json.loads(payload)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProviderParseError(f"invalid JSON ({exc})", provider=provider, field=BODY) from None
+        # A hostile or broken server cannot crash the parser (a body nested 100k deep) nor
+        # hide a field behind a repeated key.
+        return safe_json.loads(payload, max_depth=MAX_JSON_DEPTH)
+    except safe_json.UnsafeJson as exc:
+        raise ProviderParseError(
+            f"invalid JSON: the body {exc}", provider=provider, field=BODY
+        ) from None
 
 
 def to_display_number(value: Any) -> float | None:
