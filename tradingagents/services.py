@@ -52,6 +52,7 @@ class RunServices:
         cache_dir: Path,
         universe: tuple[str, ...] = (),
         today: Callable[[], date] = date.today,
+        fan_out: int | None = None,
     ) -> None:
         self._providers = providers
         self.trade_date = trade_date
@@ -62,6 +63,12 @@ class RunServices:
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
         self._once: dict[str, _Once] = {}
+        if fan_out is None:
+            execution = providers.config.scanner_execution
+            # Sequential mode means one call at a time (recording relies on it for latencies).
+            fan_out = execution.fan_out if execution.concurrent else 1
+        #: How many items of one ``ctx.map`` run at once (``scanner_execution.fan_out``).
+        self.fan_out = fan_out
 
     @property
     def providers(self) -> ProviderHub:

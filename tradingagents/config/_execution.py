@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradingagents.config._base import FROZEN
+from tradingagents.discovery.fanout import DEFAULT_FAN_OUT
 from tradingagents.discovery.scanner import ScannerParams
 
 # Names, not defaults: config may name a built-in scanner or pipeline even when a graph runs
@@ -45,6 +46,14 @@ class ScannerExecutionConfig(BaseModel):
     max_workers: int = Field(
         default=8, gt=0, le=1024, description="At most this many scanners run at once."
     )
+    fan_out: int = Field(
+        default=DEFAULT_FAN_OUT,
+        gt=0,
+        le=256,
+        description="Within one scanner, at most this many per-item calls run at once "
+        "(`ctx.map`: options_flow's option chains, the shared price history); each provider's "
+        "rate limit still applies. 1, or `concurrent = false`, runs them one after another.",
+    )
     timeout_seconds: float = Field(
         default=30.0,
         gt=0,
@@ -64,6 +73,27 @@ class ScannerExecutionConfig(BaseModel):
         '"thread" (shares the run\'s provider clients) or "process" (a forked worker process '
         "the engine kills at the deadline, for code that holds the GIL; POSIX only, no "
         "`ctx.services`). See docs/graph.md.",
+    )
+    order: Literal["longest_first", "registration"] = Field(
+        default="longest_first",
+        description='Which scanners start first when they outnumber the workers: "longest_first" '
+        "(descending expected duration: the median of their last 20 runs in the run history, a "
+        "timeout counting as the scanner's timeout, scanners without history first; ties and "
+        'sequential runs keep registration order) or "registration". Results, tool logs and '
+        "candidates stay in registration order either way.",
+    )
+
+
+class HistoryConfig(BaseModel):
+    """The run history (``history.sqlite`` in the state directory)."""
+
+    model_config = FROZEN
+
+    enabled: bool = Field(
+        default=True,
+        description="Record every run's per-scanner status and duration (replay and live) in "
+        "history.sqlite of the state directory; `scanner_execution.order` reads it. False: "
+        "nothing is recorded or read, and every scanner counts as unknown.",
     )
 
 

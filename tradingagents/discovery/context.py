@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import count
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
+from tradingagents.discovery.fanout import MapResult, run_map
 from tradingagents.discovery.tracing import ScannerTrace, traced
-from tradingagents.errors import ScannerTimeout
+from tradingagents.errors import ProviderError, ScannerTimeout
 from tradingagents.redaction import known_secrets, redact, redact_text, scrub
 
 _OUTPUT_SUMMARY_CHARS = 300
 _CALL_DETAIL_CHARS = 120
 # How many calls in flight a timeout message names before it only counts the rest.
 _CALLS_NAMED = 3
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def deadline_passed(deadline: float, now: float) -> bool:
@@ -316,6 +320,26 @@ class ScanContext:
         with self._lock:
             calls = list(self._in_flight.values())
         return sorted(calls, key=lambda call: call.started)
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        limit: int | None = None,
+        catch: type[Exception] | tuple[type[Exception], ...] = ProviderError,
+    ) -> MapResult[T, R]:
+        """Call ``fn`` on every item, at most ``limit`` at once (default: the run's
+        ``scanner_execution.fan_out``); results and errors come back in item order.
+
+        An item that raises ``catch`` is an error of that item; anything else stops the map
+        (items in flight finish first, so their tool calls are logged) and is raised here. Once
+        the deadline passes or the run is cancelled no item starts and this raises
+        :class:`ScannerTimeout` at once; items in flight are abandoned with the scanner's late
+        result. HTTP calls in items still wait for their provider's rate limiter. A map inside
+        an item runs its items one after another in that item's thread.
+        """
+        return run_map(self, fn, items, limit=limit, catch=catch)
 
     def warn(self, message: str) -> None:
         """Note a partial failure (some symbols or pages could not be read); it goes into the
