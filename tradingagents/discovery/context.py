@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
-from tradingagents.discovery.fanout import MapResult, run_map
+from tradingagents.discovery.fanout import ITEM_ORDER, MapResult, run_map
 from tradingagents.discovery.tracing import ScannerTrace, traced
 from tradingagents.errors import ProviderError, ScannerTimeout
 from tradingagents.redaction import known_secrets, redact, redact_text, scrub
@@ -123,6 +123,7 @@ class ScanContext:
         "_deadline",
         "_in_flight",
         "_lock",
+        "_log_keys",
         "_log_secrets",
         "_logs",
         "_scanner",
@@ -157,11 +158,15 @@ class ScanContext:
         self._deadline = deadline
         self._secrets = secrets
         self._logs: list[dict[str, Any]] = []
+        # Where each log goes at close: entries made by the items of a map in item order, not
+        # in the order their threads happened to finish (see ITEM_ORDER).
+        self._log_keys: list[tuple[int, ...]] = []
         # The secret sets the logs were redacted with: one learned later is scrubbed at close.
         self._log_secrets: set[frozenset[str]] = set()
         self._warnings: list[str] = []
         # Calls started and not yet returned, by id: scanners may call from several threads.
         self._in_flight: dict[int, CallInFlight] = {}
+        # One increasing sequence for call ids and log keys.
         self._call_ids = count()
         self._lock = threading.Lock()
         self._closed = False
@@ -261,6 +266,7 @@ class ScanContext:
                 self.logger.debug("dropped tool call %r logged after the deadline", entry["tool"])
                 return
             self._logs.append(entry)
+            self._log_keys.append((*ITEM_ORDER.get(), next(self._call_ids)))
             self._log_secrets.add(known)
         # Outside the lock: a callback handler may be slow. Traced only when kept, so a trace
         # holds exactly the tool logs (a call still open at close is closed by the trace).
@@ -350,6 +356,10 @@ class ScanContext:
                 self._warnings.append(message)
         self.logger.warning("%s: %s", self._scanner, message)
 
+    def _log_mark(self) -> int:
+        """Where a map's logs sort: after every log made before it started (see ITEM_ORDER)."""
+        return next(self._call_ids)
+
     def _take_warnings(self) -> list[str]:
         """Engine only: the warnings so far, scrubbed of any secret learned since."""
         known = self._known()
@@ -363,8 +373,12 @@ class ScanContext:
         with self._lock:
             self._closed = True
             logs, self._logs = self._logs, []
+            keys, self._log_keys = self._log_keys, []
             stale = self._log_secrets - {known}
             self._log_secrets = set()
+        if any(len(key) > 1 for key in keys):
+            order = sorted(range(len(logs)), key=keys.__getitem__)
+            logs = [logs[index] for index in order]
         if stale:
             logs = [scrub(entry, known) for entry in logs]
         return logs

@@ -21,6 +21,12 @@ DEFAULT_FAN_OUT = 8
 # a cancel flag is an Event, which cannot be waited on together with the completions.
 _POLL_S = 0.02
 
+#: The position, in its scanner's tool logs, of the map item the current thread runs: the
+#: scanner's log mark when the map started, then the item's index (nested maps extend it).
+ITEM_ORDER: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar(
+    "tradingagents_map_item", default=()
+)
+
 # Set in mapping threads: a map inside an item runs in that thread, so a scanner never holds
 # more than its bound of mapping threads, however its maps nest.
 _inside = threading.local()
@@ -107,6 +113,7 @@ class _Map(Generic[T, R]):
         # Once set, no item starts; items in flight finish on their own and are ignored.
         self.stop = False
         self.fatal: BaseException | None = None
+        self.order = (*ITEM_ORDER.get(), ctx._log_mark())
 
     def run(self, width: int) -> MapResult[T, R]:
         try:
@@ -165,12 +172,15 @@ class _Map(Generic[T, R]):
                 self.running += 1
             outcome: tuple[bool, R | Exception] | None = None
             fatal: BaseException | None = None
+            token = ITEM_ORDER.set((*self.order, index))
             try:
                 outcome = (True, self.fn(self.todo[index]))
             except self.catch as exc:
                 outcome = (False, exc)
             except BaseException as exc:  # re-raised in the scanner's thread
                 fatal = exc
+            finally:
+                ITEM_ORDER.reset(token)
             with self.cond:
                 self.running -= 1
                 if outcome is not None:

@@ -45,22 +45,21 @@ def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> 
     yahoo = services.providers.yahoo
     end = ctx.trade_date
     start = end - timedelta(days=LOOKBACK_DAYS)
-    bars: dict[str, pd.DataFrame] = {}
-    errors: dict[str, str] = {}
-    for symbol in symbols:
-        ctx.raise_if_cancelled()
+
+    def one(symbol: str) -> pd.DataFrame:
         cache = _cache_file(services, symbol, start, end)
         frame = _read_cache(cache) if cache is not None else None
         if frame is None:
-            try:
-                frame = yahoo.chart(ctx, symbol, start=start, end=end).bars
-            except ProviderError as exc:
-                errors[symbol] = f"{type(exc).__name__}: {exc}"
-                continue
+            frame = yahoo.chart(ctx, symbol, start=start, end=end).bars
             if cache is not None:
                 _write_cache(cache, frame)
-        bars[symbol] = cut_at(frame, end)
-    return HistorySet(bars, errors)
+        return cut_at(frame, end)
+
+    # One chart per symbol, fetched concurrently (ctx.map, bounded by scanner_execution.fan_out
+    # and Yahoo's rate limit); both mappings stay in universe order.
+    loaded = ctx.map(one, symbols)
+    errors = {symbol: f"{type(exc).__name__}: {exc}" for symbol, exc in loaded.errors}
+    return HistorySet(dict(loaded.results), errors)
 
 
 def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataFrame]:

@@ -53,14 +53,10 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
         yahoo = services.providers.yahoo
         symbols = params.symbols or services.universe
         found = []
-        failures: list[str] = []
-        for symbol in symbols:
-            ctx.raise_if_cancelled()
-            try:
-                chain = yahoo.options(ctx, symbol)
-            except ProviderError as exc:
-                failures.append(f"{symbol}: {type(exc).__name__}: {exc}")
-                continue
+        # Fetched concurrently (ctx.map, bounded by scanner_execution.fan_out), judged in order.
+        chains = ctx.map(lambda symbol: yahoo.options(ctx, symbol), symbols)
+        failures = [f"{symbol}: {type(exc).__name__}: {exc}" for symbol, exc in chains.errors]
+        for symbol, chain in chains.results:
             if not chain.expiries:
                 continue
             nearest = chain.expiries[0]
