@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.resilience.faults import RawServer, raw_server
-from tradingagents.reports.history import RunHistory, default_history_path
 from tradingagents.resilience.breakers import default_db_path, show_breakers
+from tradingagents.run_history import RunHistory, default_history_path
 
 EXIT_WITHIN_S = 2.0  # the issue says 1 s
 

@@ -1,4 +1,4 @@
-"""Builds what a run needs from its config: provider hub, limiters, cache, retries, breakers."""
+"""Builds what a run needs from its config: provider hub, limiters, cache, breakers, history."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.pauses import shared_pause_board
 from tradingagents.resilience.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from tradingagents.resilience.retry import RetryPolicy
+from tradingagents.run_history import RunHistory, default_history_path
 
 
 def build_hub(
@@ -117,3 +118,11 @@ def live_breakers(config: DiscoveryConfig, clock: Clock) -> BreakerBoard | None:
     # Fail open: an unusable breaker file costs the breakers (a warning), never the run.
     path = default_db_path(config.resilience.state_dir)
     return BreakerBoard(path, policy, clock=clock, fail_open=True)
+
+
+def run_history(config: DiscoveryConfig) -> RunHistory | None:
+    """The run history in the state directory, replay and live alike (durations are as real
+    in a replay with recorded latencies); None when ``history.enabled`` is false."""
+    if not config.history.enabled:
+        return None
+    return RunHistory(default_history_path(config.resilience.state_dir))

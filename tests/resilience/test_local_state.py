@@ -5,7 +5,7 @@ limiter and breakers) against a local server, with one state file broken for rea
 bytes, a truncated database, a file another connection holds with ``BEGIN EXCLUSIVE``, a
 read-only file, a read-only state directory. The run must end ``ok`` with its candidate, say
 what happened (a logged warning; for the breakers, ``run_summary["warnings"]``), and charge no
-breaker. The history is recorded after the run, as the CLI does.
+breaker. The graph records the run history itself, after the scanners ran.
 
 Read-only cases skip as root (root writes anyway); to run them as root, drop the capability:
 ``setpriv --bounding-set -dac_override,-dac_read_search -- .venv/bin/python -m pytest FILE``.
@@ -32,9 +32,9 @@ from tradingagents.cli import app
 from tradingagents.discovery import ScanContext
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.http import Request, Response
-from tradingagents.reports.history import RunHistory
 from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy, show_breakers
 from tradingagents.resilience.cache import ResponseCache
+from tradingagents.run_history import RunHistory
 
 CACHE, BREAKERS, HISTORY = "http_cache.sqlite", "breakers.sqlite", "history.sqlite"
 Breaker = Callable[[Path], AbstractContextManager[None]]
@@ -71,12 +71,15 @@ def probe(ctx: ScanContext) -> list[dict[str, Any]]:
     return [{"ticker": e.symbol, "priority": "high", "context": "reports"} for e in events]
 
 
-def live_run(url: str, state_dir: Path) -> tuple[dict[str, Any], int]:
-    """One live run, then its history recorded as the CLI does: the state and rows written."""
+def live_run(url: str, state_dir: Path) -> dict[str, Any]:
+    """One live run (the graph records its history)."""
     with DiscoveryGraph(live_config(url, state_dir), [make_scanner("probe", probe)]) as graph:
-        state = graph.run(DAY)
-    with RunHistory(state_dir / HISTORY) as history:
-        return state, history.record(state)
+        return graph.run(DAY)
+
+
+def history_not_updated(state: dict[str, Any]) -> bool:
+    warnings = state["run_summary"].get("warnings") or []
+    return any(w.startswith("run history not updated") for w in warnings)
 
 
 # -- real files, really broken -----------------------------------------------------------------
@@ -174,12 +177,12 @@ def test_a_broken_cache_is_a_miss_with_a_warning(
     kind: str, nasdaq: str, state_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with BREAKS[kind](state_dir / CACHE):
-        state, _ = live_run(nasdaq, state_dir)
+        state = live_run(nasdaq, state_dir)
     assert_ok(state)
     assert warnings_of(caplog, "response cache")
     assert_no_breaker_charged(state_dir)
     assert bool(list(state_dir.glob(f"{CACHE}.corrupt-*"))) is (kind in MOVED_ASIDE)
-    assert_ok(live_run(nasdaq, state_dir)[0])  # and the next run too
+    assert_ok(live_run(nasdaq, state_dir))  # and the next run too
 
 
 @pytest.mark.parametrize("kind", list(BREAKS))
@@ -187,7 +190,7 @@ def test_a_broken_breaker_file_fails_open_with_a_run_warning(
     kind: str, nasdaq: str, state_dir: Path
 ) -> None:
     with BREAKS[kind](state_dir / BREAKERS):
-        state, _ = live_run(nasdaq, state_dir)
+        state = live_run(nasdaq, state_dir)
     assert_ok(state)
     [warning] = [w for w in state["run_summary"]["warnings"] if "breaker state file" in w]
     if kind in MOVED_ASIDE:
@@ -195,7 +198,7 @@ def test_a_broken_breaker_file_fails_open_with_a_run_warning(
         assert_no_breaker_charged(state_dir)
     else:
         assert "breakers fail open" in warning
-    again, _ = live_run(nasdaq, state_dir)
+    again = live_run(nasdaq, state_dir)
     assert_ok(again)
     assert "warnings" not in again["run_summary"]
     assert_no_breaker_charged(state_dir)
@@ -206,15 +209,16 @@ def test_a_broken_history_costs_at_most_its_rows(
     kind: str, nasdaq: str, state_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with BREAKS[kind](state_dir / HISTORY):
-        state, written = live_run(nasdaq, state_dir)
+        state = live_run(nasdaq, state_dir)
     assert_ok(state)
     assert_no_breaker_charged(state_dir)
     if kind in MOVED_ASIDE:
-        assert written == 1
+        assert not history_not_updated(state)
         assert warnings_of(caplog, "was corrupt")
+        assert [w for w in state["run_summary"]["warnings"] if "was corrupt" in w]
         assert list(state_dir.glob(f"{HISTORY}.corrupt-*"))
     else:
-        assert written == 0
+        assert history_not_updated(state)
         assert warnings_of(caplog, "cannot record the run history")
     with RunHistory(state_dir / HISTORY) as history:
         assert len(history.recent("probe")) == (1 if kind in MOVED_ASIDE else 0)
@@ -228,9 +232,9 @@ def test_a_read_only_state_directory_degrades_every_store(
     state_dir.chmod(0o555)
     if os.access(state_dir, os.W_OK):
         pytest.skip("a read-only directory stays writable for this user (root)")
-    state, written = live_run(nasdaq, state_dir)
+    state = live_run(nasdaq, state_dir)
     assert_ok(state)
-    assert written == 0
+    assert history_not_updated(state)
     assert warnings_of(caplog, "response cache")
     assert warnings_of(caplog, "cannot record the run history")
     assert [w for w in state["run_summary"]["warnings"] if "breakers fail open" in w]
@@ -241,13 +245,13 @@ def test_a_read_only_state_directory_degrades_every_store(
 def test_a_corrupt_cache_row_is_a_miss_and_is_replaced(
     nasdaq: str, state_dir: Path, httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert_ok(live_run(nasdaq, state_dir)[0])
+    assert_ok(live_run(nasdaq, state_dir))
     conn = sqlite3.connect(state_dir / CACHE)
     with conn:
         assert conn.execute("UPDATE responses SET value = '{garbage'").rowcount == 1
     conn.close()
     for _ in range(4):  # enough failed runs to open a breaker, had they failed
-        assert_ok(live_run(nasdaq, state_dir)[0])
+        assert_ok(live_run(nasdaq, state_dir))
     # The second run found the row corrupt and fetched again; the later ones hit the new row.
     assert len(httpserver.log) == 2
     assert len(warnings_of(caplog, "dropped a corrupt row")) == 1

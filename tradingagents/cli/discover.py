@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from tradingagents.engine import CancelToken
     from tradingagents.graph.discovery_graph import DiscoveryGraph
     from tradingagents.reports.artifacts import ChartRenderer
-    from tradingagents.settings import Settings
 
 
 def _stream(
@@ -178,9 +177,8 @@ def discover(
             try:
                 state = _run_with_progress(graph, day, progress, err, cancel)
             except (KeyboardInterrupt, DiscoveryCancelled):
-                _interrupted(cancel, day, settings, err)
+                _interrupted(cancel, err)
         print_provider_problems(state, err)
-        _record_history(state, settings, err)
         # The results first: a trader reads them while the run files are written, and a disk
         # that refuses the files does not hide them.
         if as_json:
@@ -256,12 +254,11 @@ def _run_with_progress(
     return state
 
 
-def _interrupted(cancel: CancelToken, day: date, settings: Settings, err: Console) -> NoReturn:
-    """Ctrl-C during discover: record the partial run in the history (unfinished scanners as
-    ``cancelled``, nothing charged to the breakers), write no run files, exit 130."""
+def _interrupted(cancel: CancelToken, err: Console) -> NoReturn:
+    """Ctrl-C during discover: write no run files, exit 130. The graph has recorded the partial
+    run in the history (unfinished scanners as ``cancelled``, nothing charged to the breakers);
+    LangGraph waits for its node before the interrupt reaches here."""
     runs = cancel.scanner_runs or []
-    if runs:
-        _record_history({"trade_date": day.isoformat(), "scanner_runs": runs}, settings, err)
     count = sum(1 for run in runs if run.get("status") == "cancelled")
     err.print(f"interrupted: {count} scanner{'' if count == 1 else 's'} cancelled")
     raise typer.Exit(EXIT_INTERRUPTED)
@@ -273,18 +270,6 @@ def print_provider_problems(state: Mapping[str, Any], err: Console) -> None:
 
     for line in provider_problem_lines(state):
         err.print(escape(line), soft_wrap=True)
-
-
-def _record_history(state: Mapping[str, Any], settings: Settings, err: Console) -> None:
-    import sqlite3  # noqa: PLC0415
-
-    from tradingagents.reports.history import RunHistory, default_history_path  # noqa: PLC0415
-
-    try:
-        with RunHistory(default_history_path(settings.discovery.resilience.state_dir)) as history:
-            history.record(state)
-    except (OSError, sqlite3.Error) as exc:
-        err.print(f"warning: run history not updated: {escape(str(exc))}")
 
 
 def _write_run_files(

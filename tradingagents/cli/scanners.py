@@ -52,12 +52,12 @@ def scanners_list(
     """Every installed scanner (pipeline, enabled, breaker, latency) and the keys they read."""
     import sqlite3  # noqa: PLC0415
 
-    from tradingagents.reports.history import RunHistory, default_history_path  # noqa: PLC0415
     from tradingagents.resilience.breakers import (  # noqa: PLC0415
         BreakerStoreError,
         default_db_path,
         show_breakers,
     )
+    from tradingagents.run_history import RunHistory, default_history_path  # noqa: PLC0415
 
     loaded = load_cli_settings(config_file)
     config = loaded.discovery

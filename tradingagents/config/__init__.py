@@ -6,6 +6,7 @@ from tradingagents.config._discovery import DEFAULT_UNIVERSE, DiscoveryConfig
 from tradingagents.config._execution import (
     BUILTIN_PIPELINES,
     BUILTIN_SCANNERS,
+    HistoryConfig,
     PipelineSettings,
     ScannerExecutionConfig,
     ScannerSettings,
@@ -32,6 +33,7 @@ __all__ = [
     "CacheConfig",
     "DiscoveryConfig",
     "FilterConfig",
+    "HistoryConfig",
     "LlmRankConfig",
     "PipelineSettings",
     "PriorityWeights",

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from tradingagents.config._base import FROZEN
 from tradingagents.config._execution import (
+    HistoryConfig,
     PipelineSettings,
     ScannerExecutionConfig,
     ScannerSettings,
@@ -51,6 +52,9 @@ class DiscoveryConfig(BaseModel):
 
     scanner_execution: ScannerExecutionConfig = Field(
         default=ScannerExecutionConfig(), description="Dispatch and deadlines."
+    )
+    history: HistoryConfig = Field(
+        default=HistoryConfig(), description="The run history, which dispatch order reads."
     )
     scanners: dict[str, ScannerSettings] = Field(
         default_factory=dict,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,11 +16,13 @@ _DEFAULTS = ScannerExecutionConfig()
 
 #: Where a scanner runs: a thread of this process, or a forked worker process.
 Isolation = Literal["thread", "process"]
+#: Which scanners start first: the longest expected (``ScanJob.expected_s``), or as registered.
+Order = Literal["longest_first", "registration"]
 
 
 @dataclass(frozen=True)
 class ExecutionPolicy:
-    """How the engine dispatches: width, per-scanner and whole-step time budgets.
+    """How the engine dispatches: width, start order, per-scanner and whole-step time budgets.
 
     The defaults are :class:`~tradingagents.config.ScannerExecutionConfig`'s.
     """
@@ -30,6 +33,7 @@ class ExecutionPolicy:
     global_timeout_seconds: float | None = _DEFAULTS.global_timeout_seconds
     #: The run-wide default; a job's own ``isolation`` (or its settings') wins.
     isolation: Isolation = _DEFAULTS.isolation
+    order: Order = _DEFAULTS.order
 
     @classmethod
     def from_config(cls, config: ScannerExecutionConfig) -> ExecutionPolicy:
@@ -39,6 +43,7 @@ class ExecutionPolicy:
             timeout_seconds=config.timeout_seconds,
             global_timeout_seconds=config.global_timeout_seconds,
             isolation=config.isolation,
+            order=config.order,
         )
 
     @property
@@ -53,7 +58,8 @@ class ScanJob:
 
     ``skip`` pre-empts the run with a status (``skipped`` or ``circuit_open``) and a reason.
     ``isolation`` (None: the ``isolation`` in ``settings``, else the policy's) says where the
-    scanner runs; see :func:`isolation_of`.
+    scanner runs; see :func:`isolation_of`. ``expected_s`` is how long the scanner is expected
+    to take (the graph's run history; None: unknown), which only the start order reads.
     """
 
     scanner: Scanner
@@ -63,6 +69,7 @@ class ScanJob:
     # The scanner's circuit-breaker state at dispatch (live mode), shown in its tool logs.
     breaker_state: str | None = None
     isolation: Isolation | None = None
+    expected_s: float | None = None
 
     @property
     def name(self) -> str:
@@ -80,3 +87,22 @@ def isolation_of(job: ScanJob, policy: ExecutionPolicy) -> Isolation:
     if configured == "thread":
         return "thread"
     return policy.isolation
+
+
+def dispatch_order(jobs: Sequence[ScanJob], policy: ExecutionPolicy) -> list[int]:
+    """The positions of ``jobs`` in the order they start.
+
+    ``"longest_first"``: descending ``expected_s``, unknown (None) first, since a scanner never
+    timed may be the long one; a stable sort, so ties keep registration order. One worker
+    (sequential mode) or ``"registration"``: as given. Only starts follow this order; the
+    engine's outcomes stay in the order of ``jobs``.
+    """
+    positions = list(range(len(jobs)))
+    if policy.order == "registration" or policy.width <= 1:
+        return positions
+
+    def expected(i: int) -> float:
+        value = jobs[i].expected_s
+        return math.inf if value is None else value
+
+    return sorted(positions, key=lambda i: -expected(i))

@@ -17,7 +17,7 @@ from tradingagents.discovery.tracing import RunTracer, traced
 from tradingagents.engine.cancel import CancelToken
 from tradingagents.engine.deadlines import deadline_passed, scanner_deadline
 from tradingagents.engine.isolation import require_fork, run_in_process
-from tradingagents.engine.policy import ExecutionPolicy, ScanJob, isolation_of
+from tradingagents.engine.policy import ExecutionPolicy, ScanJob, dispatch_order, isolation_of
 from tradingagents.engine.pool import DaemonThreadPool
 from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.reporting import (
@@ -61,7 +61,9 @@ def run_scanners(
 ) -> list[ScannerOutcome]:
     """Run every job and return one outcome per job, in the order of ``jobs``.
 
-    Jobs are dispatched in order, at most ``policy.width`` at a time. Each scanner's deadline
+    Jobs are dispatched at most ``policy.width`` at a time, in the order
+    :func:`~tradingagents.engine.policy.dispatch_order` gives (``policy.order``: the longest
+    ``expected_s`` first by default, else as given). Each scanner's deadline
     counts from its own start (``timeout_s``), capped by the step deadline
     (``global_timeout_seconds``, which also bounds queue waits). When a deadline passes, the
     scanner's ``ctx.cancelled`` is set, its slot is freed for the next job, and whatever it
@@ -139,6 +141,7 @@ class _Run:
             secrets=known_secrets() if secrets is None else secrets,
             capacity=capacity,
             global_timeout=policy.global_timeout_seconds,
+            order=dispatch_order(jobs, policy),
         )
         self.cond = self.book.cond
         if tracer is not None:

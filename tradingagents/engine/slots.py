@@ -78,6 +78,7 @@ class Ledger:
         secrets: frozenset[str],
         capacity: int,
         global_timeout: float | None,
+        order: Sequence[int] | None = None,
     ) -> None:
         self.clock = clock
         self.secrets = secrets
@@ -86,7 +87,6 @@ class Ledger:
         # Slots that started or finished since the last report (so reporting is O(changes)).
         self.changed: list[Slot] = []
         self.start = clock.monotonic()
-        runnable = []
         for slot in self.slots:
             if slot.job.skip is not None:
                 status, reason = slot.job.skip
@@ -95,8 +95,10 @@ class Ledger:
                 slot.outcome = ScannerOutcome(self.record(slot, status, reason=reason))
                 slot.state = SlotState.DONE
                 self.changed.append(slot)
-            else:
-                runnable.append(slot)
+        # Slots stay in registration order (records, logs and candidates follow them); only
+        # the queue follows ``order`` (positions, see policy.dispatch_order).
+        queue = (self.slots[i] for i in (range(len(self.slots)) if order is None else order))
+        runnable = [slot for slot in queue if slot.job.skip is None]
         self.pending = deque(runnable)
         self.active: set[Slot] = set()  # queued or running
         timeouts = [slot.job.timeout_s for slot in runnable]

@@ -39,7 +39,7 @@ from tradingagents.replay.snapshot import RunSource, run_source
 from tradingagents.resilience.breakers import BreakerBoard
 from tradingagents.services import RunServices
 from tradingagents.validation import did_you_mean
-from tradingagents.wiring import build_hub, live_breakers
+from tradingagents.wiring import build_hub, live_breakers, run_history
 
 
 class BrokenScanner(Scanner):
@@ -243,6 +243,7 @@ class DiscoveryGraph(Closing):
             self.config, credentials=self.credentials, clock=clock
         )
         self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)
+        self.history = run_history(self.config)
         cache_dir = paths.cache_dir(self.config.cache_dir)
         if scanners is None:
             self.scanners = registered_scanners(registry or load_registry())
@@ -263,7 +264,14 @@ class DiscoveryGraph(Closing):
             return run_source(self.providers.snapshot, now=clock.now())
 
         discover, filter_, rank = build_nodes(
-            self.config, self.jobs, executor, services, self.breakers, source, clock=clock
+            self.config,
+            self.jobs,
+            executor,
+            services,
+            self.breakers,
+            source,
+            clock=clock,
+            history=self.history,
         )
         discover.configure = self.jobs_for_run
         nodes: dict[str, Any] = {
@@ -336,7 +344,9 @@ class DiscoveryGraph(Closing):
         return jobs, ExecutionPolicy.from_config(settings.scanner_execution)
 
     def close(self) -> None:
-        """Release the live-mode state files this graph opened (cache, breakers). Idempotent."""
+        """Release the state files this graph opened (cache, breakers, history). Idempotent."""
+        if self.history is not None:
+            self.history.close()
         if self._owns_providers:
             self.providers.close()
         if self._owns_breakers and self.breakers is not None:

@@ -26,9 +26,11 @@ from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.reporting import EventSink
 from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
 from tradingagents.graph.state import DiscoveryState
+from tradingagents.graph.timings import RunRecorder, with_expected
 from tradingagents.graph.tracing import callback_tracer
 from tradingagents.redaction import known_secrets, redact
 from tradingagents.resilience.breakers import BreakerBoard, BreakerStoreError
+from tradingagents.run_history import RunHistory
 from tradingagents.services import RunServices
 
 logger = logging.getLogger("tradingagents.graph")
@@ -100,6 +102,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         source: Callable[[], Mapping[str, Any]] | None = None,
         *,
         clock: Clock = SYSTEM_CLOCK,
+        history: RunHistory | None = None,
     ):
         self.jobs = tuple(jobs)
         self.policy = policy
@@ -110,6 +113,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         self.source = source
         #: The engine's clock, for every deadline (the graph's, as its breakers have).
         self.clock = clock
+        self.history = history  # every run's durations go there; the start order reads them
 
     #: Set by DiscoveryGraph: a run's jobs and policy from ``configurable["discovery"]`` (None
     #: when the run does not override the graph's config); raises ConfigError.
@@ -162,19 +166,27 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         transitions_before = self._transitions()
         problems: list[str] = []
         jobs, breakers_usable = self._admit(run_jobs, problems)
-        outcomes = run_scanners(
-            jobs,
-            trade_date=trade_date,
-            policy=policy,
-            executor=self.executor,
-            on_event=_stream_writer(),
-            services=services,
-            tracer=callback_tracer(config),
-            cancel=cancel if cancel is not None else cancel_token(config),
-            clock=self.clock,
-        )
+        jobs = with_expected(jobs, policy, self.history, problems)
+        recorder = RunRecorder(self.history, trade_date, run_id, self.clock.now())
+        try:
+            outcomes = run_scanners(
+                jobs,
+                trade_date=trade_date,
+                policy=policy,
+                executor=self.executor,
+                on_event=_stream_writer(),
+                services=services,
+                tracer=callback_tracer(config),
+                cancel=cancel if cancel is not None else cancel_token(config),
+                clock=self.clock,
+            )
+        except BaseException as exc:
+            # A cancelled run is history too (unfinished scanners as cancelled), not breakers'.
+            recorder.save(getattr(exc, "scanner_runs", None), [])
+            raise
         if breakers_usable:
             self._record(outcomes, problems)
+        recorder.save([o.record for o in outcomes], problems)
         summary: dict[str, Any] = {
             "providers": services.metrics.snapshot() if services is not None else {},
             "breaker_transitions": self._new_transitions(transitions_before),
@@ -377,7 +389,9 @@ def build_nodes(
     source: Callable[[], Mapping[str, Any]] | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
+    history: RunHistory | None = None,
 ) -> tuple[DiscoverNode, FilterNode, RankNode]:
     policy = ExecutionPolicy.from_config(config.scanner_execution)
     discover = DiscoverNode(jobs, policy, executor, services, breakers, source, clock=clock)
+    discover.history = history
     return discover, FilterNode(config.filter), RankNode(config.rank)

@@ -1,7 +1,7 @@
 """Run artifacts: the result and tool-log files of a discovery run, and its timeline chart.
 
-Names are imported lazily (PEP 562): ``tradingagents.reports.history``, which the CLI needs
-even when a run is interrupted, does not load matplotlib through this package.
+Names are imported lazily (PEP 562): a module of this package that the CLI needs (problems,
+explain) does not load matplotlib through the package.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from tradingagents.cli import app
 from tradingagents.graph import DiscoveryGraph
 from tradingagents.reports import write_run_artifacts
-from tradingagents.reports.history import OPEN_TIMEOUT_S, RunHistory, default_history_path
+from tradingagents.run_history import OPEN_TIMEOUT_S, RunHistory, default_history_path
 
 
 def _state(trade_date: str, *runs: tuple[str, str, float | None, int | None]) -> dict[str, Any]:

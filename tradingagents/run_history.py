@@ -1,8 +1,9 @@
-"""Run history: per-scanner status and latency of each discovery run, in a local SQLite file.
+"""Run history: each scanner's status and duration per discovery run, in the state directory."""
 
-The file lives in the state directory next to the breakers (``history.sqlite``). Writing the
-history is best effort: a failure is logged as a warning and never breaks a run.
-"""
+# The file lives next to the breakers (``history.sqlite``). The discovery graph records every
+# run in it and reads it back to start the slowest scanners first; writing is best effort:
+# a failure is a warning and never breaks a run. Below the engine, graph and CLI in the layers,
+# so that all three may use it.
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import logging
 import os
 import sqlite3
 import statistics
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,7 +65,8 @@ class HistoryRow:
 
 
 class RunHistory(Closing):
-    """Append-only per-scanner run records; opened lazily, WAL journal.
+    """Append-only per-scanner run records; opened lazily, WAL journal; one lock, so one
+    instance may be shared by threads (runs of one graph).
 
     Recording heals the file: a corrupt one is moved aside (``history.sqlite.corrupt-<time>``)
     with a warning and recreated; one that cannot be written (locked past
@@ -74,6 +77,14 @@ class RunHistory(Closing):
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_history_path()
         self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+        self._warnings: list[str] = []
+
+    def take_warnings(self) -> list[str]:
+        """What went wrong recording since the last call (a file healed, rows not written)."""
+        with self._lock:
+            taken, self._warnings = self._warnings, []
+        return taken
 
     def _connect(self, *, create: bool) -> sqlite3.Connection | None:
         if self._conn is not None:
@@ -88,6 +99,8 @@ class RunHistory(Closing):
         opened = sqlite_files.open_healing(
             self.path, _open_for_writing, what="run history", logger=logger
         )
+        if opened.healed is not None:
+            self._warnings.append(opened.healed)
         if opened.conn is None:
             raise opened.failure or sqlite3.OperationalError("unusable")
         self._conn = opened.conn
@@ -118,6 +131,10 @@ class RunHistory(Closing):
             )
         if not rows:
             return 0
+        with self._lock:
+            return self._record(rows)
+
+    def _record(self, rows: list[tuple[Any, ...]]) -> int:
         try:
             try:
                 self._insert(rows)
@@ -130,12 +147,15 @@ class RunHistory(Closing):
                 opened = sqlite_files.heal(
                     self.path, exc, _open_for_writing, what="run history", logger=logger
                 )
+                if opened.healed is not None:
+                    self._warnings.append(opened.healed)
                 if opened.conn is None:
                     raise opened.failure or exc from exc
                 self._conn = opened.conn
                 self._insert(rows)
         except (sqlite3.Error, OSError) as exc:
             logger.warning("cannot record the run history in %s: %s", self.path, exc)
+            self._warnings.append(f"run history not updated: {exc}")
             return 0
         return len(rows)
 
@@ -157,25 +177,62 @@ class RunHistory(Closing):
 
     def recent(self, name: str, last: int = DEFAULT_WINDOW) -> list[HistoryRow]:
         """The last ``last`` records of scanner ``name``, newest first."""
-        conn = self._connect(create=False)
-        if conn is None:
-            return []
-        cursor = conn.execute(
-            "SELECT run_at, trade_date, name, status, duration_s, candidates, run_id"
-            " FROM scanner_runs WHERE name = ? ORDER BY id DESC LIMIT ?",
-            (name, last),
-        )
-        return [HistoryRow(*row) for row in cursor.fetchall()]
+        with self._lock:
+            conn = self._connect(create=False)
+            if conn is None:
+                return []
+            cursor = conn.execute(
+                "SELECT run_at, trade_date, name, status, duration_s, candidates, run_id"
+                " FROM scanner_runs WHERE name = ? ORDER BY id DESC LIMIT ?",
+                (name, last),
+            )
+            return [HistoryRow(*row) for row in cursor.fetchall()]
 
     def median_latency(self, name: str, last: int = DEFAULT_WINDOW) -> float | None:
         """Median ``duration_s`` over the last ``last`` runs of ``name`` that have one."""
         durations = [r.duration_s for r in self.recent(name, last) if r.duration_s is not None]
         return statistics.median(durations) if durations else None
 
+    def expected_durations(
+        self, timeouts: Mapping[str, float], last: int = DEFAULT_WINDOW
+    ) -> dict[str, float]:
+        """Each named scanner's expected duration: the median of its last ``last`` runs that
+        ran (see :func:`expected_duration`); a scanner without one is left out (unknown).
+        ``timeouts`` maps each scanner to its current timeout. Raises ``sqlite3.Error``."""
+        expected = {}
+        for name, timeout_s in timeouts.items():
+            value = expected_duration(self._ran(name, last), timeout_s)
+            if value is not None:
+                expected[name] = value
+        return expected
+
+    def _ran(self, name: str, last: int) -> list[tuple[str, float]]:
+        with self._lock:
+            conn = self._connect(create=False)
+            if conn is None:
+                return []
+            # A run without a duration (skipped, circuit open, never started) or cancelled
+            # (cut short) says nothing about how long the scanner takes.
+            cursor = conn.execute(
+                "SELECT status, duration_s FROM scanner_runs WHERE name = ?"
+                " AND duration_s IS NOT NULL AND status != 'cancelled'"
+                " ORDER BY id DESC LIMIT ?",
+                (name, last),
+            )
+            return [(str(status), float(duration)) for status, duration in cursor.fetchall()]
+
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def expected_duration(runs: Iterable[tuple[str, float]], timeout_s: float) -> float | None:
+    """The median of ``runs`` ((status, duration) pairs), a timeout counting as ``timeout_s``
+    (the scanner's timeout now: it would have run at least that long); None without runs."""
+    durations = [timeout_s if status == "timeout" else duration for status, duration in runs]
+    return statistics.median(durations) if durations else None
 
 
 def _setup(conn: sqlite3.Connection) -> None:
