@@ -1,4 +1,4 @@
-"""The run history: per-scanner status and latency in history.sqlite of the state directory."""
+"""The run history: per-scanner status and duration in history.sqlite of the state directory."""
 
 from __future__ import annotations
 
@@ -18,7 +18,12 @@ from typer.testing import CliRunner
 from tradingagents.cli import app
 from tradingagents.graph import DiscoveryGraph
 from tradingagents.reports import write_run_artifacts
-from tradingagents.run_history import OPEN_TIMEOUT_S, RunHistory, default_history_path
+from tradingagents.run_history import (
+    OPEN_TIMEOUT_S,
+    RunHistory,
+    default_history_path,
+    expected_duration,
+)
 
 
 def _state(trade_date: str, *runs: tuple[str, str, float | None, int | None]) -> dict[str, Any]:
@@ -69,10 +74,28 @@ def test_median_latency_over_the_last_runs(tmp_path: Path) -> None:
         assert [r.status for r in recent] == ["skipped", "ok"]
 
 
+def test_expected_duration_is_the_median_of_the_last_runs_that_ran(tmp_path: Path) -> None:
+    with RunHistory(tmp_path / "h.sqlite") as history:
+        assert history.expected_durations({"a": 5.0}) == {}
+        for seconds in [100.0] * 5 + [float(i) for i in range(1, 21)]:
+            history.record(_state("2026-11-20", ("a", "ok", seconds, 1)))
+        # Cut short, or never run: neither says how long the scanner takes.
+        history.record(_state("2026-11-20", ("a", "cancelled", 500.0, None)))
+        history.record(_state("2026-11-20", ("a", "skipped", None, None)))
+        for status, seconds in (("timeout", 1.0), ("ok", 2.0), ("error", 3.0)):
+            history.record(_state("2026-11-20", ("b", status, seconds, None)))
+        expected = history.expected_durations({"a": 5.0, "b": 30.0, "c": 1.0})
+    # a: 1..20 s; b: its timeout counts as its timeout now (30 s), then 2 s and 3 s.
+    assert expected == {"a": pytest.approx(10.5), "b": pytest.approx(3.0)}
+    assert expected_duration([("timeout", 0.5)], 7.0) == 7.0
+    assert expected_duration([], 7.0) is None
+
+
 def test_missing_file_reads_as_empty_and_is_not_created(tmp_path: Path) -> None:
     history = RunHistory(tmp_path / "none" / "h.sqlite")
     assert history.recent("a") == []
     assert history.median_latency("a") is None
+    assert history.expected_durations({"a": 1.0}) == {}
     history.close()
     assert not (tmp_path / "none").exists()
 
@@ -142,7 +165,9 @@ def test_discover_records_and_scanners_list_shows_median_latency(tmp_path: Path)
         assert result.exit_code == 0, result.stderr
     with RunHistory() as history:
         runs = history.recent("rsi_oversold")
+        # Recorded by the graph only: one row per scanner and run, never a second by the CLI.
         assert [r.status for r in runs] == ["ok", "ok"]
+        assert len({r.run_id for r in runs}) == 2 and None not in {r.run_id for r in runs}
         assert runs[0].trade_date == "2026-11-20"
         assert history.recent("market_movers")[0].status == "skipped"
         median = history.median_latency("rsi_oversold")
