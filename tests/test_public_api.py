@@ -40,6 +40,7 @@ PUBLIC_API: dict[str, list[str]] = {
         "DEFAULT_UNIVERSE",
         "DiscoveryConfig",
         "FilterConfig",
+        "HistoryConfig",
         "LlmRankConfig",
         "PipelineSettings",
         "PriorityWeights",
