@@ -19,7 +19,7 @@ from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, S
 from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import ProviderError
 from tradingagents.providers.yahoo.parse import OptionContract
-from tradingagents.scanners.history import services_of
+from tradingagents.scanners.history import services_of, universe_of
 
 
 class OptionsFlowParams(ScannerParams):
@@ -51,7 +51,7 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
         services = services_of(ctx)
         services.require_current(ctx, "the option chain")
         yahoo = services.providers.yahoo
-        symbols = params.symbols or services.universe
+        symbols = params.symbols or universe_of(ctx)
         found = []
         # Fetched concurrently (ctx.map, bounded by scanner_execution.fan_out), judged in order.
         chains = ctx.map(lambda symbol: yahoo.options(ctx, symbol), symbols)
