@@ -1,4 +1,4 @@
-"""NasdaqClient: the public earnings calendar of api.nasdaq.com (no key, browser headers)."""
+"""NasdaqClient: api.nasdaq.com's earnings calendar and stock screener (no key, browser headers)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from tradingagents.discovery.context import ScanContext
 from tradingagents.http import DEFAULT_MAX_BYTES, Transport
 from tradingagents.providers.base import ProviderClient
 from tradingagents.providers.earnings import EarningsEvent
-from tradingagents.providers.nasdaq.parse import parse_earnings_calendar
+from tradingagents.providers.nasdaq.parse import (
+    StockListing,
+    parse_earnings_calendar,
+    parse_stock_screener,
+)
 
 # api.nasdaq.com stalls or refuses requests that do not look like they come from its own web
 # pages, so the client presents itself as a desktop browser on www.nasdaq.com.
@@ -26,7 +30,7 @@ BROWSER_HEADERS = {
 
 
 class NasdaqClient(ProviderClient):
-    """Nasdaq's earnings calendar, one day per request."""
+    """Nasdaq's earnings calendar, one day per request, and its whole stock listing in one."""
 
     provider: ClassVar[str] = "nasdaq"
     DEFAULT_BASE_URL: ClassVar[str] = "https://api.nasdaq.com"
@@ -48,4 +52,21 @@ class NasdaqClient(ProviderClient):
             {"date": day.isoformat()},
             tool="nasdaq.earnings",
             parse=lambda body: parse_earnings_calendar(body, day=day),
+        )
+
+    def stock_screener(self, ctx: ScanContext | None) -> StockListing:
+        """Every stock listed on NASDAQ, NYSE and NYSE American, with last sale, the session's
+        volume and market cap: one request of about 2.5 MB.
+
+        ``download=true`` returns all rows at once (``limit`` and ``offset`` are then ignored;
+        they are sent because that is the query the site's own download uses). Without
+        ``exchange`` the three exchanges come in one answer. The listing is "as of now": there
+        is no date parameter.
+        """
+        return self.fetch(
+            ctx,
+            "/api/screener/stocks",
+            {"tableonly": "true", "limit": 25, "offset": 0, "download": "true"},
+            tool="nasdaq.stock_screener",
+            parse=parse_stock_screener,
         )

@@ -1,13 +1,14 @@
-"""Pure parsing of the Nasdaq earnings calendar (api.nasdaq.com/api/calendar/earnings)."""
+"""Pure parsing of api.nasdaq.com: the earnings calendar and the stock screener's listing."""
 
 from __future__ import annotations
 
 import datetime
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainValidator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
 from tradingagents.discovery.candidate import normalize_ticker
 from tradingagents.errors import CandidateError, ProviderParseError
@@ -112,19 +113,23 @@ class _Calendar(Native):
     @model_validator(mode="before")
     @classmethod
     def _status_ok(cls, data: Any) -> Any:
-        # An error answer has "data": null and says why in "status".
-        status = data.get("status") if isinstance(data, Mapping) else None
-        if not isinstance(status, Mapping) or "rCode" not in status:
-            raise PayloadError("missing field", "status", "rCode")
-        if status["rCode"] != 200:
-            messages = [
-                str(status[key])
-                for key in ("bCodeMessage", "developerMessage")
-                if status.get(key) not in (None, "", [])
-            ]
-            detail = f" ({'; '.join(messages)})" if messages else ""
-            raise PayloadError(f"status code {status['rCode']!r}{detail}", "status", "rCode")
-        return data
+        return _status_ok(data)
+
+
+def _status_ok(data: Any) -> Any:
+    # An error answer has "data": null and says why in "status".
+    status = data.get("status") if isinstance(data, Mapping) else None
+    if not isinstance(status, Mapping) or "rCode" not in status:
+        raise PayloadError("missing field", "status", "rCode")
+    if status["rCode"] != 200:
+        messages = [
+            str(status[key])
+            for key in ("bCodeMessage", "developerMessage")
+            if status.get(key) not in (None, "", [])
+        ]
+        detail = f" ({'; '.join(messages)})" if messages else ""
+        raise PayloadError(f"status code {status['rCode']!r}{detail}", "status", "rCode")
+    return data
 
 
 def parse_earnings_calendar(
@@ -180,3 +185,90 @@ def _as_of(value: Any) -> datetime.date:
             provider=PROVIDER,
             field="data.asOf",
         ) from None
+
+
+class ListedStock(BaseModel):
+    """One stock of a listing, as of the session its values come from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    name: str | None
+    #: Last sale, in dollars.
+    price: float | None
+    change_pct: float | None
+    #: Shares traded in the session.
+    volume: int | None
+    market_cap: float | None
+    sector: str | None = None
+    industry: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class StockListing:
+    """A listing's stocks in the source's order, and how many rows were not US tickers."""
+
+    stocks: tuple[ListedStock, ...]
+    #: Rows skipped because their symbol is not a ticker we trade (preferreds: ``ABR^D``).
+    skipped: int = 0
+
+
+class _ScreenerRow(Native):
+    symbol: str
+    name: Text
+    last_sale: Number = Field(alias="lastsale")
+    pct_change: Number = Field(alias="pctchange")
+    volume: Annotated[int | None, PlainValidator(_count)]
+    market_cap: Number = Field(alias="marketCap")
+    sector: Text
+    industry: Text
+    country: Text
+
+
+class _ScreenerData(Native):
+    #: Null when nothing is listed: an empty listing, which the caller judges.
+    rows: list[Listed] | None
+
+
+class _Screener(Native):
+    data: _ScreenerData
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_ok(cls, data: Any) -> Any:
+        return _status_ok(data)
+
+
+def parse_stock_screener(payload: bytes | str | Mapping[str, Any]) -> StockListing:
+    """Every stock of the screener's download (``/api/screener/stocks?download=true``).
+
+    Values are display strings (``"$271.84"``, ``"-1.009%"``, ``"49497842"``); an empty market
+    cap or change is None. A symbol that is not a US ticker (a preferred, ``ABR^D``) is
+    skipped and counted; ``BRK/A`` becomes ``BRK-A``. Any other malformed field fails the
+    whole payload, since a listing read wrongly would silently reshape the universe.
+    """
+    data = validate(_Screener, load_json(payload, provider=PROVIDER), provider=PROVIDER).data
+    stocks = []
+    skipped = 0
+    for index, listed in enumerate(data.rows or ()):
+        try:
+            symbol = normalize_ticker(listed.symbol)
+        except CandidateError:
+            skipped += 1
+            continue
+        row = validate(_ScreenerRow, listed.raw, provider=PROVIDER, root=f"data.rows.{index}")
+        stocks.append(
+            ListedStock(
+                symbol=symbol,
+                name=row.name,
+                price=row.last_sale,
+                change_pct=row.pct_change,
+                volume=row.volume,
+                market_cap=row.market_cap,
+                sector=row.sector,
+                industry=row.industry,
+                country=row.country,
+            )
+        )
+    return StockListing(tuple(stocks), skipped)
