@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tradingagents.config._universe import UniverseSource
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
     ProviderTimeout,
@@ -19,6 +20,7 @@ from tradingagents.errors import (
 from tradingagents.providers.hub import ProviderHub
 from tradingagents.resilience.metrics import RunMetrics
 from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
+from tradingagents.universe import Universe, resolve_universe
 
 T = TypeVar("T")
 
@@ -50,13 +52,14 @@ class RunServices:
         *,
         trade_date: date,
         cache_dir: Path,
-        universe: tuple[str, ...] = (),
+        universe: tuple[str, ...] | UniverseSource = (),
         today: Callable[[], date] = date.today,
         fan_out: int | None = None,
     ) -> None:
         self._providers = providers
         self.trade_date = trade_date
-        self.universe = universe
+        #: ``discovery.universe``: a list of symbols, or a source resolved by :meth:`symbols`.
+        self.universe_setting = universe
         self.today = today
         #: Per-provider counters of this run (calls, retries, 429s, cache hits...).
         self.metrics = RunMetrics()
@@ -80,6 +83,37 @@ class RunServices:
                 f"but this run is for {self.trade_date}"
             )
         return self._providers
+
+    @property
+    def universe(self) -> tuple[str, ...]:
+        """The universe given as a list; a source universe needs :meth:`symbols` (a load)."""
+        if isinstance(self.universe_setting, UniverseSource):
+            raise TypeError(
+                f"discovery.universe is a {self.universe_setting.source} listing, resolved "
+                "once per run: ask services.symbols(ctx) (scanners: universe_of(ctx))"
+            )
+        return self.universe_setting
+
+    def symbols(self, ctx: ScanContext) -> tuple[str, ...]:
+        """The run's universe: the configured list, or its source's listing on the trade date,
+        filtered; loaded once per run for all scanners (:meth:`shared`)."""
+        setting = self.universe_setting
+        if not isinstance(setting, UniverseSource):
+            return setting
+        return self.resolved_universe(ctx).symbols
+
+    def resolved_universe(self, ctx: ScanContext) -> Universe:
+        """The source universe with its counts (listed, eligible); see :meth:`symbols`."""
+        setting = self.universe_setting
+        if not isinstance(setting, UniverseSource):
+            raise TypeError("discovery.universe is a list of symbols, not a source")
+        return self.shared(
+            f"universe:{self.trade_date}",
+            ctx,
+            lambda c: resolve_universe(
+                c, self.providers, setting, cache_dir=self.cache_dir, today=self.today
+            ),
+        )
 
     def shared(self, key: str, ctx: ScanContext, load: Callable[[ScanContext], T]) -> T:
         while True:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, Field, WrapValidator, field_validator
 
 from tradingagents.config._base import FROZEN
 from tradingagents.config._execution import (
@@ -14,6 +16,7 @@ from tradingagents.config._execution import (
 from tradingagents.config._providers import ProviderName, ProviderSettings, SourceConfig
 from tradingagents.config._ranking import FilterConfig, LlmRankConfig
 from tradingagents.config._resilience import ResilienceConfig
+from tradingagents.config._universe import UniverseSource, universe_form
 from tradingagents.discovery.candidate import normalize_ticker
 from tradingagents.discovery.scoring import RankConfig
 
@@ -35,10 +38,13 @@ class DiscoveryConfig(BaseModel):
     )
     # The sample snapshot holds these symbols' bars and option chains, so the default run finds
     # what it was planted with; an empty universe would leave four scanners nothing to scan.
-    universe: tuple[str, ...] = Field(
+    universe: Annotated[tuple[str, ...] | UniverseSource, WrapValidator(universe_form)] = Field(
         default=DEFAULT_UNIVERSE,
         description="Symbols the history scanners and options_flow look at (24 liquid large "
-        "caps by default).",
+        "caps by default), or a table that lists them from a source on the trade date, "
+        'filtered: {source = "nasdaq", min_price = 5.0, min_volume = 1000000, '
+        "min_market_cap = 300000000, max_symbols = 2000} (those are the defaults; "
+        "docs/providers.md).",
     )
     cache_dir: str | None = Field(
         default=None,
@@ -77,7 +83,11 @@ class DiscoveryConfig(BaseModel):
 
     @field_validator("universe")
     @classmethod
-    def _normalise_universe(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _normalise_universe(
+        cls, value: tuple[str, ...] | UniverseSource
+    ) -> tuple[str, ...] | UniverseSource:
+        if isinstance(value, UniverseSource):
+            return value
         return tuple(dict.fromkeys(normalize_ticker(t) for t in value))
 
     def pipeline_enabled(self, pipeline: str) -> bool:

@@ -136,5 +136,6 @@ def _write_cache(path: Path, frame: pd.DataFrame) -> None:
 
 
 def universe_of(ctx: ScanContext) -> tuple[str, ...]:
-    """The symbols of the run's universe (``discovery.universe``)."""
-    return services_of(ctx).universe
+    """The symbols of the run's universe (``discovery.universe``): the list, or its source's
+    filtered listing, loaded once per run (a scanner waits within its own deadline)."""
+    return services_of(ctx).symbols(ctx)
