@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ from tradingagents.scanners.insider_buying import InsiderBuyingParams
 from tradingagents.scanners.market_movers import SCREENERS, MarketMoversParams
 from tradingagents.scanners.reddit_trending import RedditTrendingParams
 from tradingagents.scanners.sec_catalysts import SecCatalystsParams
+from tradingagents.universe import UniverseSource, select
 
 TRADE_DATE = date(2026, 11, 20)  # a Friday
 SEED = 20261120
@@ -191,8 +193,11 @@ def sessions(end: date, count: int) -> list[date]:
 
 def bars_for(symbol: str, days: list[date]) -> list[dict[str, float]]:
     rng = random.Random(f"{SEED}-{symbol}")
-    price = START_PRICES[symbol]
+    listed = LISTED.get(symbol)
+    price = START_PRICES[symbol] if listed is None else listed.price
     base_volume = rng.uniform(8e6, 60e6)
+    if listed is not None:
+        base_volume = listed.volume
     bars = []
     n = len(days)
     for i in range(n):
@@ -247,8 +252,8 @@ def chart(symbol: str, start: date, end: date) -> dict[str, Any]:
         "exchangeTimezoneName": "America/New_York",
         "regularMarketPrice": last["close"],
         "regularMarketVolume": last["volume"],
-        "longName": NAMES[symbol],
-        "shortName": NAMES[symbol],
+        "longName": name_of(symbol),
+        "shortName": name_of(symbol),
         "chartPreviousClose": bars[0]["open"],
         "priceHint": 2,
         "dataGranularity": "1d",
@@ -344,14 +349,14 @@ def screener(screener_id: str, count: int) -> dict[str, Any]:
     }
 
 
-def option_chain(symbol: str) -> dict[str, Any]:
+def option_chain(symbol: str, width: int = 5) -> dict[str, Any]:
     rng = random.Random(f"{SEED}-options-{symbol}")
     price = bars_for(symbol, sessions(TRADE_DATE, 275))[-1]["close"]
     expiry = TRADE_DATE + timedelta(days=7)
     expiry_ts = int(datetime.combine(expiry, time(0), tzinfo=UTC).timestamp())
     step = 1.0 if price < 50 else 5.0 if price < 300 else 10.0
     center = round(price / step) * step
-    strikes = [center + step * k for k in range(-5, 6)]
+    strikes = [center + step * k for k in range(-width, width + 1)]
     unusual = symbol == UNUSUAL_CALLS
 
     def contracts(kind: str) -> list[dict[str, Any]]:
@@ -581,6 +586,101 @@ FORM8K = [
     ("BIIB", -1, ["8.01"]),
 ]
 
+# -- the market listing (Nasdaq stock screener) ----------------------------------------------
+
+
+class Listed(NamedTuple):
+    """A synthetic listed stock: its bars start at ``price`` and trade about ``volume``."""
+
+    name: str
+    price: float
+    volume: float
+    market_cap: float | None
+
+
+def _listed() -> dict[str, Listed]:
+    # Spread like a real listing (log-uniform price, volume and size), so that the default
+    # filters (price >= $5, volume >= 1M, cap >= $300M) keep about a third, as the real market's
+    # 1,504 of 7,054 is a fifth; every 19th has no market cap, as Nasdaq sends for some.
+    rng = random.Random(f"{SEED}-listing")
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    listed = {}
+    for i in range(LISTED_COUNT):
+        symbol = "QX" + letters[i // 26] + letters[i % 26]
+        price = round(math.exp(rng.uniform(math.log(1.0), math.log(400.0))), 2)
+        volume = math.exp(rng.uniform(math.log(5e4), math.log(4e7)))
+        cap = math.exp(rng.uniform(math.log(2e7), math.log(4e11)))
+        name = f"Sample Listing {i + 1:03d} Inc. Common Stock"
+        listed[symbol] = Listed(name, price, volume, None if i % 19 == 7 else round(cap, 2))
+    return listed
+
+
+LISTED_COUNT = 300
+LISTED = _listed()
+# Market caps of the default universe's names, in $ billions.
+CAPS = {
+    "AAPL": 3400, "MSFT": 3100, "NVDA": 3500, "AMZN": 2100, "GOOGL": 2100, "META": 1400,
+    "TSLA": 1000, "AMD": 220, "INTC": 105, "F": 43, "T": 160, "BAC": 330, "JPM": 680,
+    "XOM": 500, "CVX": 280, "PFE": 150, "KO": 275, "DIS": 205, "NFLX": 375, "CRM": 315,
+    "PLTR": 145, "UBER": 150, "BRK-B": 1000, "WMT": 700,
+}  # fmt: skip
+
+
+def name_of(symbol: str) -> str:
+    listed = LISTED.get(symbol)
+    return NAMES[symbol] if listed is None else listed.name
+
+
+def screener_row(symbol: str, market_cap: float | None) -> dict[str, str]:
+    bars = bars_for(symbol, sessions(TRADE_DATE, 275))
+    last, previous = bars[-1], bars[-2]
+    change = last["close"] - previous["close"]
+    return {
+        # Nasdaq spells share classes with a slash (BRK/B).
+        "symbol": symbol.replace("-", "/"),
+        "name": name_of(symbol),
+        "lastsale": f"${last['close']:.2f}",
+        "netchange": f"{change:.2f}",
+        "pctchange": f"{100 * change / previous['close']:.3f}%",
+        "volume": str(int(last["volume"])),
+        "marketCap": "" if market_cap is None else f"{market_cap:.2f}",
+        "country": "United States",
+        "ipoyear": "",
+        "industry": "",
+        "sector": "",
+        "url": f"/market-activity/stocks/{symbol.lower()}",
+    }
+
+
+def stock_screener() -> dict[str, Any]:
+    """The screener's download (every listed stock, one response), in its native envelope."""
+    rows = [screener_row(s, CAPS[s] * 1e9) for s in UNIVERSE]
+    rows += [screener_row(s, listed.market_cap) for s, listed in LISTED.items()]
+    # A preferred share (not a ticker we trade: skipped by the parser) and a unit.
+    rows.append({**screener_row("QXAA", None), "symbol": "QXAA^A", "marketCap": ""})
+    rows.append({**screener_row("QXAB", None), "symbol": "QXABU", "marketCap": "0.00"})
+    rows.sort(key=lambda row: row["symbol"])
+    headers = {
+        "symbol": "Symbol",
+        "name": "Name",
+        "lastsale": "Last Sale",
+        "netchange": "Net Change",
+        "pctchange": "% Change",
+        "marketCap": "Market Cap",
+        "country": "Country",
+        "ipoyear": "IPO Year",
+        "volume": "Volume",
+        "sector": "Sector",
+        "industry": "Industry",
+        "url": "Url",
+    }
+    return {
+        "data": {"headers": headers, "rows": rows},
+        "message": None,
+        "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None},
+    }
+
+
 # -- Nasdaq, Finnhub, Reddit ----------------------------------------------------------------
 
 EARNINGS = {
@@ -746,7 +846,9 @@ def answer(request: Request) -> tuple[bytes, str]:
             end = datetime.fromtimestamp(int(params["period2"]), UTC).date() - timedelta(days=1)
             return as_json(chart(path.rsplit("/", 1)[1], start, end))
         if "/v7/finance/options/" in path:
-            return as_json(option_chain(path.rsplit("/", 1)[1]))
+            symbol = path.rsplit("/", 1)[1]
+            # The listing's names get fewer strikes: the sample must stay small (< 3 MB).
+            return as_json(option_chain(symbol, width=2 if symbol in LISTED else 5))
     if request.provider == "sec_edgar":
         if path.endswith("company_tickers.json"):
             data = {
@@ -784,6 +886,8 @@ def answer(request: Request) -> tuple[bytes, str]:
             ticker, off, owners = FORM4_FILINGS[index]
             return form4_xml(ticker, owners, TRADE_DATE + timedelta(days=off)), "application/xml"
     if request.provider == "nasdaq":
+        if path.endswith("/screener/stocks"):
+            return as_json(stock_screener())
         return as_json(nasdaq_day(date.fromisoformat(params["date"])))
     if request.provider == "finnhub":
         return as_json(
@@ -835,6 +939,13 @@ def generate(out: Path) -> Manifest:
     social = RedditTrendingParams()
     for subreddit in social.subreddits:
         reddit.hot(None, subreddit, limit=social.posts_per_subreddit)
+    # Last, so the responses above keep their recorded latencies: the listing, and the bars
+    # and chains of what discovery.universe = {source = "nasdaq"} selects from it.
+    stocks = nasdaq.stock_screener(None).stocks
+    for symbol in select(stocks, UniverseSource(source="nasdaq")):
+        if symbol not in UNIVERSE:
+            yahoo.chart(None, symbol, start=start, end=TRADE_DATE)
+            yahoo.options(None, symbol)
     manifest = Manifest(
         trade_date=TRADE_DATE,
         kind="generated",
@@ -843,7 +954,9 @@ def generate(out: Path) -> Manifest:
             "Deterministic synthetic data in each API's native format, with planted signals: "
             f"{VOLUME_ACCUMULATION} volume accumulation, {BREAKOUT} breakout, {RSI_OVERSOLD} "
             f"RSI(2) oversold, {UNUSUAL_CALLS} unusual calls, a DVN insider cluster buy, "
-            "WBA/INTC 8-Ks, GME trending, BJ earnings on the trade date. Not market data."
+            "WBA/INTC 8-Ks, GME trending, BJ earnings on the trade date. A Nasdaq listing, "
+            f"{len(stock_screener()['data']['rows'])} rows ({len(LISTED)} synthetic QX* names), for "
+            'discovery.universe = {source = "nasdaq"}. Not market data.'
         ),
         responses=tuple(capture.entries),
     )
