@@ -56,7 +56,7 @@ class NasdaqClient(ProviderClient):
 
     def stock_screener(self, ctx: ScanContext | None) -> StockListing:
         """Every stock listed on NASDAQ, NYSE and NYSE American, with last sale, the session's
-        volume and market cap: one request of about 2.5 MB.
+        volume and market cap: one request of about 2.4 MB.
 
         ``download=true`` returns all rows at once (``limit`` and ``offset`` are then ignored;
         they are sent because that is the query the site's own download uses). Without
