@@ -1,9 +1,4 @@
-"""Nasdaq's stock screener: the three real exchange listings of 2025-12-17, the filter, the client.
-
-The recording (rreichel3/US-Stock-Symbols, see SOURCES.md) kept only ``data.rows``
-(``jq '.data.rows'``): every test here wraps those real rows in the API's envelope,
-``{"data": {"headers", "rows"}, "message", "status"}``, as the live API sends it.
-"""
+"""Nasdaq's stock screener: the real exchange listings of 2025-12-17, the filter, the client."""
 
 from __future__ import annotations
 
@@ -50,7 +45,12 @@ ISSUE_FILTER = UniverseSource(
 
 
 def enveloped(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The real rows in the envelope the recording dropped."""
+    """The rows in the API's envelope, as the live API sends them.
+
+    The recording (rreichel3/US-Stock-Symbols, see SOURCES.md) kept only ``data.rows``
+    (``jq '.data.rows'``), so every test here wraps the real rows in
+    ``{"data": {"headers", "rows"}, "message", "status"}`` again.
+    """
     return {
         "data": {"headers": HEADERS, "rows": rows},
         "message": None,
