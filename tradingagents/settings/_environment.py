@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import create_model
 from pydantic_settings import (
@@ -30,13 +31,25 @@ class _EnvBase(BaseSettings):
     )
 
 
+def _env_annotation(annotation: Any) -> Any:
+    """What pydantic-settings is told a field is: a union of a list and a table (universe) is a
+    table, since on a union it lets text that is not JSON through instead of saying so."""
+    args = get_args(annotation)
+    if get_origin(annotation) in (Union, UnionType) and type(None) not in args:
+        return dict[str, Any]
+    return annotation
+
+
 # A settings class with DiscoveryConfig's fields, only so that pydantic-settings knows which
 # variables to read, how to nest them and which values to decode as JSON. It is never
 # instantiated: the values are validated by load_config, like the file's.
 _DiscoveryEnv = create_model(  # type: ignore[call-overload]
     "_DiscoveryEnv",
     __base__=_EnvBase,
-    **{name: (info.annotation, None) for name, info in DiscoveryConfig.model_fields.items()},
+    **{
+        name: (_env_annotation(info.annotation), None)
+        for name, info in DiscoveryConfig.model_fields.items()
+    },
 )
 
 
