@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -16,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from tests.helpers import BUILTINS
 from tests.snapshot_server import SnapshotServer
-from tradingagents.cli import app
+from tradingagents.cli import app, main
 from tradingagents.cli.progress import Progress
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.recording import record_snapshot
@@ -420,3 +421,26 @@ def test_the_live_table_shows_every_status_with_its_detail() -> None:
     )
     assert rows["keyless"] == ["skipped", "", "", "needs FINNHUB_API_KEY"]
     assert rows["tripped"] == ["circuit_open", "", "", "circuit open until 2026-11-20T15:30:00Z"]
+
+
+@pytest.mark.parametrize(("one_shot", "helpers"), [(True, 1), (False, 0)])
+def test_the_chart_helper_process_is_started_only_for_a_one_shot_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_shot: bool, helpers: int
+) -> None:
+    # A process that ends after the command gains from drawing the chart on another core; a
+    # long-lived one (tests, a caller's loop) already has matplotlib loaded after one chart.
+    real_popen = subprocess.Popen
+    started: list[list[str]] = []
+
+    def recording(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        if "tradingagents.reports.chart_process" in list(args):
+            started.append(list(args))
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr("subprocess.Popen", recording)
+    with pytest.raises(SystemExit) as done:
+        main(["discover", "--out", str(tmp_path)], one_shot=one_shot)
+    assert done.value.code == 0
+    assert len(started) == helpers
+    [chart] = [p for p in run_files(tmp_path) if p.name == "timeline.png"]
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

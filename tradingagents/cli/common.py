@@ -9,6 +9,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,15 @@ from rich.markup import escape
 # imported inside the command that needs it, so `--help` and typos answer at once.
 if TYPE_CHECKING:
     from tradingagents.settings import Settings
+
+
+@dataclass(frozen=True)
+class RunMode:
+    """How the command line was started, passed to commands as click's context object."""
+
+    #: The process ends after the command (the console script), rather than a test or a
+    #: caller's process running commands in turn with ``main()``.
+    one_shot: bool = False
 
 
 # Options several commands share.

@@ -22,6 +22,7 @@ from tradingagents.cli.common import (
     EXIT_INTERRUPTED,
     ONLY_OPTION,
     SKIP_OPTION,
+    RunMode,
     check_snapshot_dir,
     configure_logging,
     fail,
@@ -92,6 +93,7 @@ class SourceMode(StrEnum):
 
 @app.command(context_settings=CONTEXT)
 def discover(
+    ctx: typer.Context,
     trade_date: Annotated[
         str | None,
         typer.Option("--date", help="Trade date YYYY-MM-DD (default: the snapshot's, or today)."),
@@ -147,8 +149,11 @@ def discover(
     )
     from tradingagents.reports.chart_process import ChartProcess  # noqa: PLC0415
 
-    # Started before the heavy imports: the helper loads matplotlib on another core meanwhile.
-    with ChartProcess() as chart:
+    # In a process that ends with this command, a helper started before the heavy imports
+    # loads matplotlib on another core meanwhile; in a long-lived one (main() called in turn,
+    # the tests) matplotlib stays loaded after the first chart, and drawing here is cheaper.
+    mode_ = ctx.obj if isinstance(ctx.obj, RunMode) else RunMode()
+    with ChartProcess(spawn=mode_.one_shot) as chart:
         settings = load_cli_settings(config_file, overrides)
         prepare_out(out)
         configure_logging()

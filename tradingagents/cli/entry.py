@@ -10,18 +10,23 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from tradingagents.cli.app import app
-from tradingagents.cli.common import EXIT_FAILED, EXIT_OK
+from tradingagents.cli.common import EXIT_FAILED, EXIT_OK, RunMode
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Run the command line in this process; raises ``SystemExit`` with the exit code."""
-    app(args=list(argv) if argv is not None else None, prog_name="tradingagents")
+def main(argv: Sequence[str] | None = None, *, one_shot: bool = False) -> None:
+    """Run the command line in this process; raises ``SystemExit`` with the exit code.
+
+    ``one_shot``: the process ends after this command (the console script), so work that
+    only pays off in a fresh process (the chart's helper process) is worth starting.
+    """
+    args = list(argv) if argv is not None else None
+    app(args=args, prog_name="tradingagents", obj=RunMode(one_shot=one_shot))
 
 
 def entry() -> NoReturn:
     """The console script and ``python -m tradingagents``: run, then end the process at once."""
     try:
-        main()
+        main(one_shot=True)
     except SystemExit as exc:
         code = exc.code
     else:  # pragma: no cover - typer's standalone mode always raises SystemExit

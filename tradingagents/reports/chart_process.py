@@ -27,12 +27,16 @@ class ChartProcess:
     """
 
     def __init__(
-        self, argv: Sequence[str] | None = None, *, timeout_s: float = RENDER_TIMEOUT_S
+        self,
+        argv: Sequence[str] | None = None,
+        *,
+        timeout_s: float = RENDER_TIMEOUT_S,
+        spawn: bool = True,
     ) -> None:
         self._timeout_s = timeout_s
         self._proc: subprocess.Popen[bytes] | None = None
-        if argv is None and _usable_cores() < 2:
-            return  # one core: the helper would only compete with this process; draw here
+        if not spawn or (argv is None and _usable_cores() < 2):
+            return  # asked not to, or one core (the helper would only compete): draw here
         try:
             self._proc = subprocess.Popen(
                 list(argv or _WORKER),
