@@ -225,7 +225,10 @@ def test_no_form_of_a_secret_reaches_the_state_a_checkpoint_the_breakers_or_run_
 
 
 class NoChart:
-    """ChartProcess without its helper process: the test is about text, not drawing."""
+    """ChartProcess that draws nothing: the test is about text, not drawing."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
 
     def __enter__(self) -> NoChart:
         return self
