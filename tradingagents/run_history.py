@@ -74,11 +74,20 @@ class RunHistory(Closing):
     with a warning. Reading leaves a broken file as it is and raises ``sqlite3.Error``.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout_s: float | None = None
+    ) -> None:
         self.path = Path(path) if path is not None else default_history_path()
+        #: How long a locked file is waited for (default :data:`OPEN_TIMEOUT_S`).
+        self.timeout_s = OPEN_TIMEOUT_S if timeout_s is None else timeout_s
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._warnings: list[str] = []
+
+    def _open_for_writing(self, path: Path) -> sqlite3.Connection:
+        return sqlite_files.connect(
+            path, timeout_s=self.timeout_s, setup=_setup, probe="DELETE FROM scanner_runs WHERE 0"
+        )
 
     def take_warnings(self) -> list[str]:
         """What went wrong recording since the last call (a file healed, rows not written)."""
@@ -93,11 +102,11 @@ class RunHistory(Closing):
             if not self.path.exists():
                 return None
             self._conn = sqlite_files.connect(
-                self.path, timeout_s=OPEN_TIMEOUT_S, setup=_setup, probe=None
+                self.path, timeout_s=self.timeout_s, setup=_setup, probe=None
             )
             return self._conn
         opened = sqlite_files.open_healing(
-            self.path, _open_for_writing, what="run history", logger=logger
+            self.path, self._open_for_writing, what="run history", logger=logger
         )
         if opened.healed is not None:
             self._warnings.append(opened.healed)
@@ -145,7 +154,7 @@ class RunHistory(Closing):
                 # and the rows go to a new file.
                 self.close()
                 opened = sqlite_files.heal(
-                    self.path, exc, _open_for_writing, what="run history", logger=logger
+                    self.path, exc, self._open_for_writing, what="run history", logger=logger
                 )
                 if opened.healed is not None:
                     self._warnings.append(opened.healed)
@@ -240,9 +249,3 @@ def _setup(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(scanner_runs)")}
     if "run_id" not in columns:  # a history written before runs had ids
         conn.execute("ALTER TABLE scanner_runs ADD COLUMN run_id TEXT")
-
-
-def _open_for_writing(path: Path) -> sqlite3.Connection:
-    return sqlite_files.connect(
-        path, timeout_s=OPEN_TIMEOUT_S, setup=_setup, probe="DELETE FROM scanner_runs WHERE 0"
-    )

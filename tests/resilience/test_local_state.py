@@ -206,8 +206,14 @@ def test_a_broken_breaker_file_fails_open_with_a_run_warning(
 
 @pytest.mark.parametrize("kind", list(BREAKS))
 def test_a_broken_history_costs_at_most_its_rows(
-    kind: str, nasdaq: str, state_dir: Path, caplog: pytest.LogCaptureFixture
+    kind: str,
+    nasdaq: str,
+    state_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A locked file is waited for 2 s by default: 0.2 s proves the same.
+    monkeypatch.setattr("tradingagents.run_history.OPEN_TIMEOUT_S", 0.2)
     with BREAKS[kind](state_dir / HISTORY):
         state = live_run(nasdaq, state_dir)
     assert_ok(state)
