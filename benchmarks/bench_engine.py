@@ -83,7 +83,13 @@ def run_one(n: int, workers: int, dist: str, state_size: int, seed: int) -> dict
     ]
     config = {
         "discovery": {
-            "scanner_execution": {"max_workers": workers, "timeout_seconds": 30.0},
+            # In order, as sched_s simulates, and without touching the user's run history.
+            "scanner_execution": {
+                "max_workers": workers,
+                "timeout_seconds": 30.0,
+                "order": "registration",
+            },
+            "history": {"enabled": False},
             "rank": {"max_candidates": 50},
         }
     }
