@@ -1,4 +1,4 @@
-"""Yahoo Finance provider: screener, daily chart and option chain (client, parsers, transport)."""
+"""Yahoo Finance provider: screener, daily chart, batch quote and option chain (client, parsers)."""
 
 from tradingagents.providers.yahoo.client import YahooClient
 from tradingagents.providers.yahoo.parse import (
@@ -10,9 +10,11 @@ from tradingagents.providers.yahoo.parse import (
     PriceHistory,
     ScreenerQuote,
     ScreenerResult,
+    SessionQuote,
     Split,
     parse_chart,
     parse_options,
+    parse_quotes,
     parse_screener,
 )
 from tradingagents.providers.yahoo.transport import YfinanceTransport
@@ -26,10 +28,12 @@ __all__ = [
     "PriceHistory",
     "ScreenerQuote",
     "ScreenerResult",
+    "SessionQuote",
     "Split",
     "YahooClient",
     "YfinanceTransport",
     "parse_chart",
     "parse_options",
+    "parse_quotes",
     "parse_screener",
 ]

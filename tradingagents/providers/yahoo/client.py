@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -12,9 +13,18 @@ from tradingagents.providers.yahoo.parse import (
     OptionChain,
     PriceHistory,
     ScreenerResult,
+    SessionQuote,
     parse_chart,
     parse_options,
+    parse_quotes,
     parse_screener,
+)
+
+#: The quote fields the history loader reads; asking for them keeps the answer small.
+QUOTE_FIELDS = (
+    "symbol,regularMarketTime,regularMarketOpen,regularMarketDayHigh,regularMarketDayLow,"
+    "regularMarketPrice,regularMarketVolume,regularMarketPreviousClose,exchangeTimezoneName,"
+    "corporateActions"
 )
 
 
@@ -71,6 +81,17 @@ class YahooClient(ProviderClient):
             tool="yahoo.chart",
             parse=parse_chart,
         )
+
+    def quotes(self, ctx: ScanContext | None, symbols: Sequence[str]) -> tuple[SessionQuote, ...]:
+        """The latest regular session of many symbols in one request; unknown ones are absent."""
+        params: dict[str, str | int] = {
+            "symbols": ",".join(symbols),
+            "fields": QUOTE_FIELDS,
+            "formatted": "false",
+            "lang": "en-US",
+            "region": "US",
+        }
+        return self.fetch(ctx, "/v7/finance/quote", params, tool="yahoo.quote", parse=parse_quotes)
 
     def options(
         self, ctx: ScanContext | None, symbol: str, *, expiration: datetime.date | None = None

@@ -1,4 +1,4 @@
-"""Pydantic models of Yahoo Finance's raw JSON (screener, chart, options): the part we read."""
+"""Pydantic models of Yahoo Finance's raw JSON (screener, chart, quote, options): what we read."""
 
 from __future__ import annotations
 
@@ -195,6 +195,45 @@ class Chart(Native):
 
 class ChartAnswer(Native):
     chart: Body[Chart]
+
+
+# ---------------------------------------------------------------- quote
+
+
+class MarketQuote(Native):
+    """One row of ``/v7/finance/quote``: the latest regular session of one symbol."""
+
+    symbol: Text
+    #: Absent for a symbol that has not traded yet: it has no session to append.
+    market_time: UtcTime | None = Field(None, alias="regularMarketTime")
+    open: float | None = Field(None, alias="regularMarketOpen")
+    high: float | None = Field(None, alias="regularMarketDayHigh")
+    low: float | None = Field(None, alias="regularMarketDayLow")
+    price: float | None = Field(None, alias="regularMarketPrice")
+    volume: Integer | None = Field(None, alias="regularMarketVolume")
+    previous_close: float | None = Field(None, alias="regularMarketPreviousClose")
+    zone: Annotated[ZoneInfo | None, PlainValidator(_zone)] = Field(
+        None, alias="exchangeTimezoneName"
+    )
+    corporate_actions: list[Any] | None = Field(None, alias="corporateActions")
+
+
+class QuoteList(Native):
+    """``quoteResponse``: unlike the other endpoints, an empty ``result`` is an answer (none of
+    the symbols asked for is known), not a broken payload."""
+
+    result: list[MarketQuote]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_error(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("error") is not None:
+            raise PayloadError(f"API error {_detail(data['error']) or '(no detail)'}", "error")
+        return data
+
+
+class QuoteAnswer(Native):
+    quote_response: QuoteList = Field(alias="quoteResponse")
 
 
 # ---------------------------------------------------------------- options

@@ -1,4 +1,4 @@
-"""Pure parsers for Yahoo Finance's screener, chart and options JSON into typed records."""
+"""Pure parsers for Yahoo Finance's screener, chart, quote and options JSON into typed records."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,23 @@ class PriceHistory:
     dividends: tuple[Dividend, ...]
 
 
+class SessionQuote(_Record):
+    """A symbol's latest regular session from the batch quote endpoint."""
+
+    symbol: str
+    #: The exchange-local date of ``regularMarketTime``: the session these prices are from.
+    session: datetime.date | None
+    open: float | None
+    high: float | None
+    low: float | None
+    close: float | None
+    volume: int | None
+    #: The previous session's close as Yahoo states it today (after any split adjustment).
+    previous_close: float | None
+    #: Yahoo's ``corporateActions`` entries (splits, dividends...) announced for the symbol.
+    corporate_actions: int
+
+
 class OptionContract(_Record):
     contract_symbol: str
     strike: float
@@ -106,7 +124,9 @@ def _fail(message: str, field: str) -> NoReturn:
     raise ProviderParseError(message, provider=PROVIDER, field=field)
 
 
-A = TypeVar("A", native.ScreenerAnswer, native.ChartAnswer, native.OptionsAnswer)
+A = TypeVar(
+    "A", native.ScreenerAnswer, native.ChartAnswer, native.QuoteAnswer, native.OptionsAnswer
+)
 
 
 def _answer(payload: Payload, model: type[A]) -> A:
@@ -240,6 +260,33 @@ def _event_date(key: str, epoch: int | None, tz: datetime.tzinfo, field: str) ->
             _fail("missing field", f"{field}.date")
         epoch = int(key)
     return _local_date(epoch, tz, f"{field}.date")
+
+
+# ---------------------------------------------------------------- quote
+
+# The quote endpoint serves US listings here; its zone name is read when present.
+_NEW_YORK = ZoneInfo("America/New_York")
+
+
+def parse_quotes(payload: Payload) -> tuple[SessionQuote, ...]:
+    """A ``/v7/finance/quote?symbols=...`` answer: one row per symbol Yahoo knows, in its order."""
+    rows = _answer(payload, native.QuoteAnswer).quote_response.result
+    return tuple(
+        SessionQuote(
+            symbol=row.symbol,
+            session=None
+            if row.market_time is None
+            else row.market_time.astimezone(row.zone or _NEW_YORK).date(),
+            open=row.open,
+            high=row.high,
+            low=row.low,
+            close=row.price,
+            volume=row.volume,
+            previous_close=row.previous_close,
+            corporate_actions=len(row.corporate_actions or ()),
+        )
+        for row in rows
+    )
 
 
 # ---------------------------------------------------------------- options
