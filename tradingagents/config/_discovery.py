@@ -13,7 +13,12 @@ from tradingagents.config._execution import (
     ScannerExecutionConfig,
     ScannerSettings,
 )
-from tradingagents.config._providers import ProviderName, ProviderSettings, SourceConfig
+from tradingagents.config._providers import (
+    PriceHistoryConfig,
+    ProviderName,
+    ProviderSettings,
+    SourceConfig,
+)
 from tradingagents.config._ranking import FilterConfig, LlmRankConfig
 from tradingagents.config._resilience import ResilienceConfig
 from tradingagents.config._universe import UniverseSource, universe_form
@@ -50,6 +55,10 @@ class DiscoveryConfig(BaseModel):
         default=None,
         description="Parquet cache of live price history; None: $TRADINGAGENTS_CACHE_DIR, else "
         "~/.cache/tradingagents.",
+    )
+    price_history: PriceHistoryConfig = Field(
+        default=PriceHistoryConfig(),
+        description="Incremental loading of cached price history (live mode).",
     )
     resilience: ResilienceConfig = Field(
         default=ResilienceConfig(),

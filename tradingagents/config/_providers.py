@@ -57,3 +57,26 @@ class ProviderSettings(BaseModel):
         description="User-Agent sent (EDGAR requires one with contact info); for sec_edgar, "
         "None: SEC_USER_AGENT.",
     )
+
+
+class PriceHistoryConfig(BaseModel):
+    """The live price-history cache: how a warm run fetches only the sessions it lacks."""
+
+    model_config = FROZEN
+
+    quote_batch_size: int = Field(
+        default=50,
+        gt=0,
+        le=500,
+        description="When the trade date is the only session missing from a symbol's cached "
+        "bars, it comes from Yahoo's batch quote endpoint, this many symbols per request, "
+        "instead of one chart request per symbol.",
+    )
+    adjustment_tolerance: float = Field(
+        default=0.001,
+        gt=0,
+        lt=1,
+        description="Relative difference between a cached close and the same session's close in "
+        "new data beyond which the symbol's cached history counts as re-adjusted (a split or "
+        "dividend) and is fetched again in full.",
+    )

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderError
+from tradingagents.scanners.incremental import load_incremental
 from tradingagents.services import RunServices
 
 # 400 calendar days hold the ~260 sessions a 200-day average needs, with room for holidays.
@@ -42,24 +40,18 @@ def load_history(ctx: ScanContext, symbols: Sequence[str]) -> HistorySet:
 
 
 def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> HistorySet:
-    yahoo = services.providers.yahoo
     end = ctx.trade_date
     start = end - timedelta(days=LOOKBACK_DAYS)
-
-    def one(symbol: str) -> pd.DataFrame:
-        cache = _cache_file(services, symbol, start, end)
-        frame = _read_cache(cache) if cache is not None else None
-        if frame is None:
-            frame = yahoo.chart(ctx, symbol, start=start, end=end).bars
-            if cache is not None:
-                _write_cache(cache, frame)
-        return cut_at(frame, end)
-
-    # One chart per symbol, fetched concurrently (ctx.map, bounded by scanner_execution.fan_out
-    # and Yahoo's rate limit); both mappings stay in universe order.
-    loaded = ctx.map(one, symbols)
+    if _cacheable(services, end):
+        loaded = load_incremental(ctx, services, symbols, start, end)
+    else:
+        yahoo = services.providers.yahoo
+        # One chart per symbol, fetched concurrently (ctx.map, bounded by
+        # scanner_execution.fan_out and Yahoo's rate limit).
+        loaded = ctx.map(lambda s: yahoo.chart(ctx, s, start=start, end=end).bars, symbols)
+    # Both mappings stay in universe order; nothing after the trade date is ever served.
     errors = {symbol: f"{type(exc).__name__}: {exc}" for symbol, exc in loaded.errors}
-    return HistorySet(dict(loaded.results), errors)
+    return HistorySet({s: cut_at(bars, end) for s, bars in loaded.results}, errors)
 
 
 def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataFrame]:
@@ -103,36 +95,10 @@ def cut_at(frame: pd.DataFrame, day: date) -> pd.DataFrame:
     return frame.loc[frame.index <= pd.Timestamp(day)]
 
 
-def _cache_file(services: RunServices, symbol: str, start: date, end: date) -> Path | None:
+def _cacheable(services: RunServices, end: date) -> bool:
     # Only live data is cached: a replay snapshot already is a local, immutable copy. And only
     # finished sessions: today's bar is still moving and would be served stale all day.
-    if not services.providers.is_live or end >= services.today():
-        return None
-    return (
-        services.cache_dir / "history" / symbol / f"{start.isoformat()}_{end.isoformat()}.parquet"
-    )
-
-
-def _read_cache(path: Path) -> pd.DataFrame | None:
-    if not path.is_file():
-        return None
-    try:
-        return pd.read_parquet(path)
-    except (OSError, ValueError):  # a corrupt cache file is a miss, not an error
-        return None
-
-
-def _write_cache(path: Path, frame: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a crash never leaves a half-written file that later reads as data.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    return services.providers.is_live and end < services.today()
 
 
 def universe_of(ctx: ScanContext) -> tuple[str, ...]:
