@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,33 +39,39 @@ def record_snapshot(
         raise SnapshotError(f"{root} already holds a snapshot; record into a new directory")
     if isinstance(config, DiscoveryConfig):
         config = {"discovery": config.model_dump()}
-    live = deep_merge(
-        dict(config or {}),
-        {
-            "discovery": {
-                "source": {"mode": "live"},
-                "scanner_execution": {"concurrent": False},
-                # A cache hit or an open breaker would leave requests out of the snapshot.
-                "resilience": {"cache": {"enabled": False}, "breaker": {"enabled": False}},
-                # A snapshot holds provider data only: an LLM call would be unrecorded cost.
-                "llm_rank": {"provider": None, "model": None},
-            }
-        },
-    )
-    settings = load_config(live)
-    recorders: list[RecordingTransport] = []
+    with tempfile.TemporaryDirectory(prefix="tradingagents-record-") as scratch:
+        live = deep_merge(
+            dict(config or {}),
+            {
+                "discovery": {
+                    "source": {"mode": "live"},
+                    "scanner_execution": {"concurrent": False},
+                    # A cache hit or an open breaker would leave requests out of the snapshot: the
+                    # HTTP cache is off, and the run's data caches (price history, universe
+                    # listings) start empty in a scratch directory.
+                    "resilience": {"cache": {"enabled": False}, "breaker": {"enabled": False}},
+                    "cache_dir": scratch,
+                    # A snapshot holds provider data only: an LLM call would be unrecorded cost.
+                    "llm_rank": {"provider": None, "model": None},
+                }
+            },
+        )
+        settings = load_config(live)
+        recorders: list[RecordingTransport] = []
 
-    def wrap(transport: Transport) -> Transport:
-        recorder = RecordingTransport(transport, root)
-        recorders.append(recorder)
-        return recorder
+        def wrap(transport: Transport) -> Transport:
+            recorder = RecordingTransport(transport, root)
+            recorders.append(recorder)
+            return recorder
 
-    hub = build_hub(settings, credentials=credentials, wrap=wrap)
-    day = trade_date or today()
-    with DiscoveryGraph(settings, providers=hub, today=today, skip_reasons=skip_reasons) as graph:
-        # Created once the config and scanners are known good: a refused run leaves nothing.
-        root.mkdir(parents=True, exist_ok=True)
-        state = graph.run(day)
+        hub = build_hub(settings, credentials=credentials, wrap=wrap)
+        day = trade_date or today()
+        with DiscoveryGraph(
+            settings, providers=hub, today=today, skip_reasons=skip_reasons
+        ) as graph:
+            # Created once the config and scanners are known good: a refused run leaves nothing.
+            root.mkdir(parents=True, exist_ok=True)
+            state = graph.run(day)
     entries = [entry for recorder in recorders for entry in recorder.entries]
     # The live run's own start time, so a replay can say when its data was fetched.
     started = (state.get("source") or {}).get("recorded_at")
