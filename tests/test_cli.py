@@ -412,15 +412,18 @@ def test_the_live_table_shows_every_status_with_its_detail() -> None:
         for line in console.export_text().splitlines()
         if line.startswith("│")
     }
-    assert rows["queued_one"] == ["queued", "", "", ""]
-    assert rows["running_one"] == ["running", "2.5s", "", ""]
-    assert rows["ok_one"] == ["ok", "1.25s", "4", ""]
-    assert rows["slow_one"] == ["timeout", "3.00s", "", "ScannerTimeout: deadline 3s"]
-    assert rows["bad_one"][0] == "error" and rows["bad_one"][3] == (
+    # The covered column: empty until a scanner ends, "—" for one that told no coverage.
+    assert rows["queued_one"] == ["queued", "", "", "", ""]
+    assert rows["running_one"] == ["running", "2.5s", "", "", ""]
+    assert rows["ok_one"] == ["ok", "1.25s", "4", "—", ""]
+    assert rows["slow_one"] == ["timeout", "3.00s", "", "—", "ScannerTimeout: deadline 3s"]
+    assert rows["bad_one"][0] == "error" and rows["bad_one"][4] == (
         "ProviderHTTPError: HTTP 500 from yahoo"
     )
-    assert rows["keyless"] == ["skipped", "", "", "needs FINNHUB_API_KEY"]
-    assert rows["tripped"] == ["circuit_open", "", "", "circuit open until 2026-11-20T15:30:00Z"]
+    assert rows["keyless"] == ["skipped", "", "", "—", "needs FINNHUB_API_KEY"]
+    assert rows["tripped"] == [
+        "circuit_open", "", "", "—", "circuit open until 2026-11-20T15:30:00Z"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("one_shot", "helpers"), [(True, 1), (False, 0)])

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tradingagents.cli.common import STATUS_STYLE
+from tradingagents.discovery.coverage import coverage_text
 
 
 @dataclass
@@ -19,6 +20,7 @@ class _Row:
     started: float | None = None
     duration: float | None = None
     candidates: int | None = None
+    covered: str = ""
     detail: str = ""
 
 
@@ -52,6 +54,7 @@ class Progress:
             row.status = str(event["status"])
             row.duration = event.get("duration_s")
             row.candidates = event.get("candidates")
+            row.covered = coverage_text(event.get("coverage"), short=True)
             error = event.get("error")
             if isinstance(error, Mapping):
                 detail = f"{error.get('type', '')}: {error.get('message', '')}".strip(": ")
@@ -69,13 +72,17 @@ class Progress:
         # Names and statuses keep their width; only the detail gives way on a narrow terminal
         # (rich would otherwise squeeze every column). 16: the borders and cell padding.
         name_width = max((len(name) for name in self.rows), default=7)
-        fixed = name_width + len("circuit_open") + 6 + 5 + 16
+        covered_width = max((len(row.covered) for row in self.rows.values()), default=0)
+        covered_width = max(covered_width, len("covered"))
+        fixed = name_width + len("circuit_open") + 6 + 5 + covered_width + 19
         table.add_column("scanner", no_wrap=True, min_width=name_width)
         table.add_column("status", no_wrap=True, min_width=len("circuit_open"))
         table.add_column("time", justify="right", no_wrap=True, min_width=6)
         table.add_column("found", justify="right", no_wrap=True, min_width=5)
+        # Symbols answered of those asked: a scanner that saw 40% of the market says so.
+        table.add_column("covered", justify="right", no_wrap=True, min_width=covered_width)
         # One line per scanner, however long its error: the run files hold the whole text.
-        detail_width = max(10, min(70, self.width - fixed))
+        detail_width = max(1, min(70, self.width - fixed))
         table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=detail_width)
         now = self.clock()
         for name, row in self.rows.items():
@@ -92,6 +99,7 @@ class Progress:
                 f"[{style}]{row.status}[/]" if style else row.status,
                 elapsed,
                 found,
+                row.covered,
                 escape(row.detail),
             )
         return table

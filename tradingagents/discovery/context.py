@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tradingagents.clock import SYSTEM_CLOCK, Clock
+from tradingagents.discovery.coverage import CoverageNote
 from tradingagents.discovery.fanout import ITEM_ORDER, MapResult, run_map
 from tradingagents.discovery.tracing import ScannerTrace, traced
 from tradingagents.errors import ProviderError, ScannerTimeout
@@ -133,6 +134,7 @@ class ScanContext:
         "_warnings",
         "breaker_state",
         "cancelled",
+        "coverage",
         "logger",
         "services",
     )
@@ -180,6 +182,8 @@ class ScanContext:
         self.services = services
         #: The scanner's circuit-breaker state when it started (live mode), for the tool logs.
         self.breaker_state: str | None = None
+        #: How much of the universe the scanner saw; it reports with ``ctx.coverage.add``.
+        self.coverage = CoverageNote()
 
     @property
     def scanner(self) -> str:

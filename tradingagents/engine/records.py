@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from tradingagents.discovery.candidate import Candidate
+from tradingagents.discovery.coverage import Coverage
 
 # "cancelled": the run was cancelled (Ctrl-C, asyncio cancellation) before the scanner finished.
 ScannerStatus = Literal["ok", "error", "timeout", "skipped", "circuit_open", "cancelled"]
@@ -44,6 +45,7 @@ class ScannerRun(TypedDict):
     started_s: float | None  # start, in seconds after the step began (None: never started)
     timeout_s: float  # the scanner's own time budget
     warnings: list[str]  # partial failures the scanner reported (ctx.warn)
+    coverage: Coverage | None  # how much of the universe it saw (ctx.coverage); None: untold
 
 
 @dataclass
@@ -87,6 +89,7 @@ def make_record(
     truncated: int = 0,
     started_s: float | None = None,
     warnings: list[str] | None = None,
+    coverage: Coverage | None = None,
 ) -> ScannerRun:
     return ScannerRun(
         name=name,
@@ -101,4 +104,5 @@ def make_record(
         started_s=None if started_s is None else round(started_s, 6),
         timeout_s=timeout_s,
         warnings=warnings or [],
+        coverage=coverage,
     )

@@ -34,6 +34,7 @@ def finished_event(record: Mapping[str, Any]) -> Event:
         "duration_s": record["duration_s"],
         "error": record["error"],
         "reason": record["reason"],
+        "coverage": record.get("coverage"),
     }
 
 

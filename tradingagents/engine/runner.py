@@ -305,6 +305,7 @@ class _Run:
             # its deadline is discarded even if the monitor has not yet seen that time is up.
             if slot.state is SlotState.RUNNING and not deadline_passed(deadline, ended):
                 outcome.record["warnings"] = ctx._take_warnings()
+                outcome.record["coverage"] = ctx.coverage.get()
                 outcome.tool_logs = ctx._close()
                 self.book.finish(slot, outcome)
                 return

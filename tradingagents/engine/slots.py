@@ -183,6 +183,7 @@ class Ledger:
             error=timeout_error(slot.started, slot.deadline, slot.job.timeout_s, waiting),
             duration_s=slot.deadline - slot.started,
             warnings=slot.ctx._take_warnings(),
+            coverage=slot.ctx.coverage.get(),
         )
         self.finish(slot, ScannerOutcome(record, [], slot.ctx._close()))
 

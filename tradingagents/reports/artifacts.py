@@ -13,6 +13,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
 
+from tradingagents.discovery.coverage import coverage_text
 from tradingagents.errors import TradingAgentsError
 from tradingagents.redaction import known_secrets, redact, redact_text
 from tradingagents.reports.atomic import atomic_write_text
@@ -253,13 +254,14 @@ def results_markdown(state: Mapping[str, Any]) -> str:
         "",
     ]
     lines += _table(
-        ("scanner", "pipeline", "status", "candidates", "duration", "error / reason"),
+        ("scanner", "pipeline", "status", "candidates", "covered", "duration", "error / reason"),
         (
             (
                 run.get("name"),
                 run.get("pipeline"),
                 run.get("status"),
                 run.get("candidates"),
+                coverage_text(run.get("coverage")),
                 _seconds(run.get("duration_s"))
                 if run.get("started_s") is not None
                 else "not started",

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from tradingagents.calendar import previous_session
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ProviderError
 from tradingagents.scanners.incremental import load_incremental
@@ -75,11 +76,28 @@ def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataF
 def histories(ctx: ScanContext, needs: int) -> Iterator[tuple[str, pd.DataFrame]]:
     """Each universe symbol with at least ``needs`` daily bars, in universe order; a symbol with
     fewer gets a warning (its signal cannot be computed), never a silent skip."""
-    for symbol, bars in require_bars(ctx, load_history(ctx, universe_of(ctx))).items():
+    history = load_history(ctx, universe_of(ctx))
+    report_coverage(ctx, history)
+    for symbol, bars in require_bars(ctx, history).items():
         if len(bars) < needs:
             ctx.warn(short_history(symbol, len(bars), needs))
             continue
         yield symbol, bars
+
+
+def report_coverage(ctx: ScanContext, history: HistorySet) -> None:
+    """Tell ``ctx`` how much of the universe ``history`` covers: a symbol is stale when its
+    newest bar is older than the trade date's session (a stale cached copy served after an
+    error, a halted symbol); ``data_as_of`` is the newest bar of all."""
+    session, _ = previous_session(ctx.trade_date)
+    last = [bars.index.max().date() for bars in history.bars.values() if len(bars)]
+    ctx.coverage.add(
+        asked=len(history.bars) + len(history.errors),
+        answered=len(history.bars),
+        # A symbol answered without a single bar has no data of the session either.
+        stale=sum(day < session for day in last) + len(history.bars) - len(last),
+        data_as_of=max(last, default=None),
+    )
 
 
 def short_history(symbol: str, bars: int, needs: int) -> str:

@@ -56,6 +56,12 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
         # Fetched concurrently (ctx.map, bounded by scanner_execution.fan_out), judged in order.
         chains = ctx.map(lambda symbol: yahoo.options(ctx, symbol), symbols)
         failures = [f"{symbol}: {type(exc).__name__}: {exc}" for symbol, exc in chains.errors]
+        # A chain is the current one (require_current above): answered means as of the date.
+        ctx.coverage.add(
+            asked=len(symbols),
+            answered=len(chains.results),
+            data_as_of=ctx.trade_date if chains.results else None,
+        )
         for symbol, chain in chains.results:
             if not chain.expiries:
                 continue
