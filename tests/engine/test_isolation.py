@@ -41,6 +41,7 @@ def spinning(pid_file: Path | None = None) -> Any:
             pid_file.write_text(str(os.getpid()))
         ctx.log_tool_call("pid", {"pid": os.getpid()}, "about to spin")
         ctx.warn("spinning")
+        ctx.coverage.add(asked=4, answered=1)
         with ctx.tool_call("regex", {"pattern": "(a+)+$"}):
             hold_the_gil()
         return []
@@ -50,12 +51,13 @@ def spinning(pid_file: Path | None = None) -> Any:
 
 def plain(ctx: ScanContext) -> list[Any]:
     """Everything a scanner reports: tool calls (both ways), a warning, valid and invalid
-    candidates, a candidate object with extras."""
+    candidates, a candidate object with extras, coverage."""
     with ctx.tool_call("quote", {"symbol": "F", "url": "https://x.test/q?s=F"}) as call:
         call.output = {"price": 12.5, "volume": 10}
     ctx.log_tool_call("screen", {"list": "gainers"}, ["F", "GM"], details={"attempts": 2})
     ctx.log_tool_call("news", {"q": "F"}, None, error=RuntimeError("HTTP 503"))
     ctx.warn("one page of news could not be read")
+    ctx.coverage.add(asked=3, answered=2, stale=1, data_as_of=date(2026, 11, 26))
     return [
         {"ticker": "F", "priority": "high", "context": "gainer", "price": 12.5},
         {"ticker": "", "priority": "high", "context": "no ticker"},
@@ -99,6 +101,9 @@ def test_a_scanner_holding_the_gil_times_out_at_its_deadline_and_its_process_is_
     # What it was stuck on, and what it reported before: received from the worker as it ran.
     assert "waiting on regex pattern=(a+)+$" in spin["error"]["message"]
     assert spin["warnings"] == ["spinning"]
+    assert spin["coverage"] == {
+        "asked": 4, "answered": 1, "stale": 0, "skipped_budget": 0, "data_as_of": None
+    }  # fmt: skip
     logs = outcomes[0].tool_logs
     assert [entry["tool"] for entry in logs] == ["pid"]
     assert gone(logs[0]["parameters"]["pid"])
@@ -113,6 +118,9 @@ def test_a_plain_scanner_gives_the_same_records_logs_and_candidates_in_both_isol
     threaded, isolated = run("thread"), run("process")
     assert runs_by_name(isolated)["plain"]["status"] == "ok"
     assert runs_by_name(isolated)["plain"]["rejected"]  # the invalid one, with its reason
+    assert runs_by_name(isolated)["plain"]["coverage"] == {
+        "asked": 3, "answered": 2, "stale": 1, "skipped_budget": 0, "data_as_of": "2026-11-26"
+    }  # fmt: skip
     assert normalise(isolated) == normalise(threaded)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from tradingagents.clock import Clock
 from tradingagents.discovery.candidate import Candidate
 from tradingagents.discovery.context import ScanContext, deadline_passed
+from tradingagents.discovery.coverage import CoverageNote
 from tradingagents.engine.policy import ScanJob
 from tradingagents.engine.records import Rejection
 from tradingagents.engine.results import Coerced, coerce_items, wrong_output
@@ -89,7 +90,7 @@ def run_in_process(
     """Run ``job``'s scanner in a forked worker and return its validated items, or raise
     what it raised.
 
-    The worker's tool calls, calls in flight and warnings are replayed into ``ctx`` (the
+    The worker's tool calls, calls in flight, warnings and coverage are replayed into ``ctx`` (the
     engine's context for the scanner) as they arrive, so a timeout's record holds what was
     received by then. The worker is terminated as soon as ``stop`` is set or ``ctx``'s
     deadline passes, then this raises :class:`ScannerTimeout` (the engine discards it: its
@@ -153,6 +154,8 @@ def _receive(
             _log(ctx, message[1])
         elif kind == "warn":
             ctx.warn(message[1])
+        elif kind == "cover":
+            ctx.coverage.add(**message[1])
         elif kind == "enter":
             stack = calls[message[1]] = ExitStack()
             stack.enter_context(ctx.in_flight(message[2], message[3]))
@@ -231,6 +234,20 @@ def _rebuilt(family: str, type_name: str, text: str) -> Exception:
 # -- the worker process -----------------------------------------------------------------------
 
 
+class _SentCoverage(CoverageNote):
+    """The worker's ``ctx.coverage``: each report is sent to the engine's thread, kept there."""
+
+    __slots__ = ("_send",)
+
+    def __init__(self, send: Callable[[Message], None]) -> None:
+        super().__init__()
+        self._send = send
+
+    def add(self, **counts: Any) -> None:
+        super().add(**counts)  # checked here, so that a mistake raises in the scanner
+        self._send(("cover", counts))
+
+
 class _WorkerContext(ScanContext):
     """The scanner's context in the worker: each tool call, call in flight and warning is
     sent to the engine's thread instead of kept, so it survives the worker being killed."""
@@ -241,6 +258,7 @@ class _WorkerContext(ScanContext):
         super().__init__(**kwargs)
         self._send = send
         self._keys = count()
+        self.coverage = _SentCoverage(send)
 
     def _append(self, entry: dict[str, Any], handle: object | None, *_: Any) -> None:
         # Every tool call a scanner logs (log_tool_call, tool_call) ends here, entry complete.
