@@ -28,6 +28,7 @@ from tradingagents.config import DEFAULT_UNIVERSE
 from tradingagents.http import Request, Response
 from tradingagents.providers.finnhub.client import FinnhubClient
 from tradingagents.providers.nasdaq.client import NasdaqClient
+from tradingagents.providers.nasdaq.parse import screener_envelope
 from tradingagents.providers.reddit.client import RedditClient
 from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
@@ -660,25 +661,7 @@ def stock_screener() -> dict[str, Any]:
     rows.append({**screener_row("QXAA", None), "symbol": "QXAA^A", "marketCap": ""})
     rows.append({**screener_row("QXAB", None), "symbol": "QXABU", "marketCap": "0.00"})
     rows.sort(key=lambda row: row["symbol"])
-    headers = {
-        "symbol": "Symbol",
-        "name": "Name",
-        "lastsale": "Last Sale",
-        "netchange": "Net Change",
-        "pctchange": "% Change",
-        "marketCap": "Market Cap",
-        "country": "Country",
-        "ipoyear": "IPO Year",
-        "volume": "Volume",
-        "sector": "Sector",
-        "industry": "Industry",
-        "url": "Url",
-    }
-    return {
-        "data": {"headers": headers, "rows": rows},
-        "message": None,
-        "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None},
-    }
+    return screener_envelope(rows)
 
 
 # -- Nasdaq, Finnhub, Reddit ----------------------------------------------------------------

@@ -20,24 +20,10 @@ from tradingagents.providers.nasdaq import (
     NasdaqClient,
     parse_stock_screener,
 )
+from tradingagents.providers.nasdaq.parse import SCREENER_HEADERS, screener_envelope
 from tradingagents.universe import UniverseSource, select
 
 DAY = "2025-12-17"
-# The screener download's column labels (the recording dropped them with the envelope).
-HEADERS = {
-    "symbol": "Symbol",
-    "name": "Name",
-    "lastsale": "Last Sale",
-    "netchange": "Net Change",
-    "pctchange": "% Change",
-    "marketCap": "Market Cap",
-    "country": "Country",
-    "ipoyear": "IPO Year",
-    "volume": "Volume",
-    "sector": "Sector",
-    "industry": "Industry",
-    "url": "Url",
-}
 # The issue's filter: price >= $5, volume >= 1M, market cap >= $300M (SOURCES.md's counts).
 ISSUE_FILTER = UniverseSource(
     source="nasdaq", min_price=5, min_volume=1e6, min_market_cap=3e8, max_symbols=None
@@ -51,11 +37,7 @@ def enveloped(rows: list[dict[str, Any]]) -> dict[str, Any]:
     (``jq '.data.rows'``), so every test here wraps the real rows in
     ``{"data": {"headers", "rows"}, "message", "status"}`` again.
     """
-    return {
-        "data": {"headers": HEADERS, "rows": rows},
-        "message": None,
-        "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None},
-    }
+    return screener_envelope(rows)
 
 
 def rows(real: Path, exchange: str) -> list[dict[str, Any]]:
@@ -154,7 +136,7 @@ def test_an_error_status_or_a_changed_row_fails_the_payload() -> None:
     with pytest.raises(ProviderParseError, match="status code 400") as info:
         parse_stock_screener(refused)
     assert info.value.field == "status.rCode"
-    row = dict.fromkeys(HEADERS, "") | {"symbol": "AAPL", "lastsale": "about $5"}
+    row = dict.fromkeys(SCREENER_HEADERS, "") | {"symbol": "AAPL", "lastsale": "about $5"}
     with pytest.raises(ProviderParseError, match="expected a number") as info:
         parse_stock_screener(enveloped([row]))
     assert info.value.field == "data.rows.0.lastsale"
@@ -162,7 +144,7 @@ def test_an_error_status_or_a_changed_row_fails_the_payload() -> None:
     with pytest.raises(ProviderParseError, match="missing field"):
         parse_stock_screener(enveloped([missing]))
     # Null rows are an empty listing; the universe, not the parser, refuses to use one.
-    empty = enveloped([]) | {"data": {"headers": HEADERS, "rows": None}}
+    empty = enveloped([]) | {"data": {"headers": dict(SCREENER_HEADERS), "rows": None}}
     assert parse_stock_screener(empty).stocks == ()
 
 

@@ -240,6 +240,33 @@ class _Screener(Native):
         return _status_ok(data)
 
 
+#: The screener download's column labels, as its envelope sends them in ``data.headers``.
+SCREENER_HEADERS: Mapping[str, str] = {
+    "symbol": "Symbol",
+    "name": "Name",
+    "lastsale": "Last Sale",
+    "netchange": "Net Change",
+    "pctchange": "% Change",
+    "marketCap": "Market Cap",
+    "country": "Country",
+    "ipoyear": "IPO Year",
+    "volume": "Volume",
+    "sector": "Sector",
+    "industry": "Industry",
+    "url": "Url",
+}
+
+
+def screener_envelope(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``rows`` in the envelope the screener download sends: for a synthetic snapshot, and for
+    recorded rows whose envelope was dropped (the real fixtures kept ``data.rows`` only)."""
+    return {
+        "data": {"headers": dict(SCREENER_HEADERS), "rows": rows},
+        "message": None,
+        "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None},
+    }
+
+
 def parse_stock_screener(payload: bytes | str | Mapping[str, Any]) -> StockListing:
     """Every stock of the screener's download (``/api/screener/stocks?download=true``).
 
