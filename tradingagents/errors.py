@@ -186,6 +186,25 @@ class ProviderRateLimited(ProviderHTTPError):
         self.retryable = True
 
 
+class ProviderBudgetExhausted(ProviderError):
+    """Not sent: the provider's request budget for this run (``discovery.providers.<name>.
+    run_budget``) is used up. ``budget`` is that budget and ``sent`` the requests the run
+    sent to the provider; never retried, and a scanner's map counts the item as skipped for
+    budget (its coverage's ``skipped_budget``), not as an error of the item."""
+
+    def __init__(
+        self, *, provider: str, budget: int, sent: int, scanner: str | None = None
+    ) -> None:
+        super().__init__(
+            f"not sent: {provider}'s budget of {budget} requests for this run is used up "
+            f"({sent} sent)",
+            provider=provider,
+            scanner=scanner,
+        )
+        self.budget = budget
+        self.sent = sent
+
+
 class ProviderResponseTooLarge(ProviderError):
     """The body exceeded the configured size cap; reading stopped there."""
 

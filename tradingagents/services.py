@@ -18,6 +18,8 @@ from tradingagents.errors import (
     SnapshotError,
 )
 from tradingagents.providers.hub import ProviderHub
+from tradingagents.replay.bars import BarArchive
+from tradingagents.resilience.budget import RunBudgets
 from tradingagents.resilience.metrics import RunMetrics
 from tradingagents.resilience.ratelimit import RateLimitWouldExceedDeadline
 from tradingagents.universe import Universe, resolve_universe
@@ -55,8 +57,12 @@ class RunServices:
         universe: tuple[str, ...] | UniverseSource = (),
         today: Callable[[], date] = date.today,
         fan_out: int | None = None,
+        bars: BarArchive | None = None,
     ) -> None:
         self._providers = providers
+        #: Daily bars to read history from instead of the providers (point-in-time evaluation):
+        #: cut at the trade date, so a run on any past date sees only what existed then.
+        self.bars = bars
         self.trade_date = trade_date
         #: ``discovery.universe``: a list of symbols, or a source resolved by :meth:`symbols`.
         self.universe_setting = universe
@@ -83,6 +89,19 @@ class RunServices:
                 f"but this run is for {self.trade_date}"
             )
         return self._providers
+
+    @property
+    def budgets(self) -> RunBudgets:
+        """This run's request budgets per provider (``discovery.providers.<name>.run_budget``),
+        shared by all its scanners; a new run starts from zero."""
+        with self._lock:
+            budgets = self.__dict__.get("_budgets")
+            if budgets is None:
+                settings = self._providers.config.providers
+                budgets = self.__dict__["_budgets"] = RunBudgets(
+                    {name: s.run_budget for name, s in settings.items()}
+                )
+            return budgets  # type: ignore[no-any-return]
 
     @property
     def universe(self) -> tuple[str, ...]:

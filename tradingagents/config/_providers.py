@@ -57,6 +57,14 @@ class ProviderSettings(BaseModel):
         description="User-Agent sent (EDGAR requires one with contact info); for sec_edgar, "
         "None: SEC_USER_AGENT.",
     )
+    run_budget: int | None = Field(
+        default=None,
+        ge=0,
+        description="Requests one discovery run may send to that provider, shared by all its "
+        "scanners and counted again from zero by the next run (retries count, cached answers "
+        "do not); a call past it is not sent and its symbol counts as skipped for budget in "
+        "the scanner's coverage. None: unlimited.",
+    )
 
 
 class PriceHistoryConfig(BaseModel):

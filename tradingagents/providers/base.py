@@ -19,6 +19,7 @@ from tradingagents.errors import (
 )
 from tradingagents.http import DEFAULT_MAX_BYTES, Request, Response, Transport
 from tradingagents.http.exchange import Exchange, Handler, SendOnce
+from tradingagents.resilience.budget import Budgeted, RunBudgets
 from tradingagents.resilience.guard import Resilience
 from tradingagents.resilience.layers import (
     Cached,
@@ -53,6 +54,12 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)
     delta = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(delta, 0.0), MAX_RETRY_AFTER_S)
+
+
+def _budgets_of(ctx: ScanContext | None) -> RunBudgets | None:
+    # The run's budgets (RunServices.budgets); a client used on its own has none.
+    budgets = getattr(getattr(ctx, "services", None), "budgets", None)
+    return budgets if isinstance(budgets, RunBudgets) else None
 
 
 class ProviderClient:
@@ -189,7 +196,8 @@ class ProviderClient:
         )
         start = time.monotonic()
         try:
-            response = exchange.accept(self.handler(request, clock).handle(exchange))
+            handler = self.handler(request, clock, budgets=_budgets_of(ctx))
+            response = exchange.accept(handler.handle(exchange))
         except ProviderError as exc:
             exc.provider = exc.provider or self.provider
             exc.elapsed = time.monotonic() - start
@@ -200,14 +208,17 @@ class ProviderClient:
         self._report(ctx, tool, exchange, time.monotonic() - start, None)
         return response
 
-    def handler(self, request: Request, clock: Clock) -> Handler:
+    def handler(
+        self, request: Request, clock: Clock, *, budgets: RunBudgets | None = None
+    ) -> Handler:
         """The handlers ``request`` passes through, outermost first: cache (GETs), retry, the
-        provider's pause, rate limit, the pause again (it may have begun while the call waited
-        for its token), then one send through the transport; each present when configured."""
+        run's request budget, the provider's pause, rate limit, the pause again (it may have
+        begun while the call waited for its token), then one send through the transport; each
+        present when configured (the budget in replay too, so a replay spends it like live)."""
         guard = self.resilience
         handler: Handler = SendOnce(self.transport, clock, self.raise_for_status)
         if guard is None:
-            return handler
+            return handler if budgets is None else Budgeted(handler, budgets)
         limiter = guard.limiter(self.provider)
         pauses = guard.pauses
         if limiter is not None:
@@ -216,6 +227,8 @@ class ProviderClient:
             handler = RateLimited(handler, limiter)
         if pauses is not None:
             handler = ProviderPause(handler, pauses, clock)
+        if budgets is not None:
+            handler = Budgeted(handler, budgets)
         if guard.retry is not None:
             handler = Retrying(handler, guard.retry, clock, guard.rng)
         if guard.cache is not None and request.method == "GET":

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 
 from tradingagents.errors import (
     ProviderAuthError,
+    ProviderBudgetExhausted,
     ProviderConnectionError,
     ProviderError,
     ProviderHTTPError,
@@ -39,6 +40,9 @@ def problem_of(error: ProviderError) -> str:
     no elapsed seconds, no URL (a connection error names its server)."""
     if isinstance(error, ProviderConnectionError):
         return error.message
+    if isinstance(error, ProviderBudgetExhausted):
+        # Not sent either: the run's own budget for the provider ran out.
+        return f"not sent (the run's budget of {error.budget} requests was used up)"
     if isinstance(error, RateLimitWouldExceedDeadline):
         # Not a failure of the provider: the call was never sent (often after the retries of
         # calls that did fail used up the time).
