@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from tests.helpers import BUILTINS
-from tradingagents.calendar import is_session, previous_session
+from tradingagents.calendar import is_session, previous_session, sessions_between
 from tradingagents.cli import app
 
 
@@ -85,3 +85,17 @@ def test_replay_discover_runs_only_for_the_snapshots_date(tmp_path: Path) -> Non
     assert json.loads(_discover(tmp_path, "--date", "2026-11-20").stdout)["trade_date"] == (
         "2026-11-20"
     )
+
+
+def test_sessions_between_skips_weekends_and_holidays() -> None:
+    # Thanksgiving 2026 is Thursday 26 November; both ends are included.
+    days = sessions_between(date(2026, 11, 20), date(2026, 11, 30))
+    assert days == [
+        date(2026, 11, 20),
+        date(2026, 11, 23),
+        date(2026, 11, 24),
+        date(2026, 11, 25),
+        date(2026, 11, 27),
+        date(2026, 11, 30),
+    ]
+    assert sessions_between(date(2026, 11, 30), date(2026, 11, 20)) == []

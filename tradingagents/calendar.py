@@ -67,3 +67,13 @@ def previous_session(day: date) -> tuple[date, str | None]:
     why = " / ".join(reasons) or "market closed"
     note = f"{day.isoformat()} is not a NYSE trading day ({why}); using {session.isoformat()}"
     return session, note
+
+
+def sessions_between(first: date, last: date) -> list[date]:
+    """Every NYSE session from ``first`` to ``last``, both included (empty if none)."""
+    if last < first:
+        return []
+    if first.year < _FIRST_YEAR:
+        raise ValueError(f"{first.isoformat()} is before {_FIRST_YEAR}, outside the calendar")
+    days = _calendar_for(last).sessions_in_range(pd.Timestamp(first), pd.Timestamp(last))
+    return [stamp.date() for stamp in days]
