@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from tradingagents.errors import ProviderBudgetExhausted
+
 if TYPE_CHECKING:
     from tradingagents.discovery.context import ScanContext
 
@@ -39,10 +41,47 @@ class MapResult(Generic[T, R]):
     ``results`` pairs each item that succeeded with its value; ``errors`` pairs each item that
     failed with an expected error (``catch``) with that error. The caller reports the errors
     as it did when it looped: a warning for a partial result, an error when nothing succeeded.
+
+    ``skipped`` pairs each item whose call was not sent because a provider's request budget
+    for the run ran out (:class:`ProviderBudgetExhausted`) with that error: no error of the
+    item, but part of the scanner's coverage (``skipped_budget``), said once for the scanner
+    (:func:`budget_warning`).
     """
 
     results: tuple[tuple[T, R], ...]
     errors: tuple[tuple[T, Exception], ...]
+    skipped: tuple[tuple[T, ProviderBudgetExhausted], ...] = ()
+
+
+def split_budget(
+    errors: Iterable[tuple[T, Exception]],
+) -> tuple[tuple[tuple[T, Exception], ...], tuple[tuple[T, ProviderBudgetExhausted], ...]]:
+    """``errors`` apart from the items refused for budget: (errors, skipped), in item order."""
+    failed: list[tuple[T, Exception]] = []
+    skipped: list[tuple[T, ProviderBudgetExhausted]] = []
+    for item, exc in errors:
+        if isinstance(exc, ProviderBudgetExhausted):
+            skipped.append((item, exc))
+        else:
+            failed.append((item, exc))
+    return tuple(failed), tuple(skipped)
+
+
+def budget_warning(skipped: Iterable[ProviderBudgetExhausted], what: str = "symbols") -> str | None:
+    """The one warning of a scanner whose items were refused for budget, e.g. "14 symbols
+    skipped because yahoo's budget of 10 requests for this run ran out"; None when none were."""
+    by_provider: dict[str, tuple[int, int]] = {}
+    for exc in skipped:
+        provider = exc.provider or "a provider"
+        count, _ = by_provider.get(provider, (0, exc.budget))
+        by_provider[provider] = (count + 1, exc.budget)
+    if not by_provider:
+        return None
+    return "; ".join(
+        f"{count} {what} skipped because {provider}'s budget of {budget} requests for this "
+        "run ran out"
+        for provider, (count, budget) in sorted(by_provider.items())
+    )
 
 
 def fan_out_of(ctx: ScanContext) -> int:
@@ -88,7 +127,7 @@ def _in_order(
             results.append((item, fn(item)))
         except catch as exc:
             errors.append((item, exc))
-    return MapResult(tuple(results), tuple(errors))
+    return MapResult(tuple(results), *split_budget(errors))
 
 
 class _Map(Generic[T, R]):
@@ -156,7 +195,7 @@ class _Map(Generic[T, R]):
             else:
                 assert isinstance(payload, Exception)
                 errors.append((item, payload))
-        return MapResult(tuple(results), tuple(errors))
+        return MapResult(tuple(results), *split_budget(errors))
 
     def _work(self) -> None:
         _inside.active = True

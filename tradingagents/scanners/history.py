@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
 
 from tradingagents.calendar import previous_session
 from tradingagents.discovery.context import ScanContext
-from tradingagents.errors import ProviderError
+from tradingagents.discovery.fanout import budget_warning
+from tradingagents.errors import ProviderBudgetExhausted, ProviderError
 from tradingagents.scanners.incremental import load_incremental
 from tradingagents.services import RunServices
 
@@ -20,10 +21,13 @@ LOOKBACK_DAYS = 400
 
 @dataclass(frozen=True)
 class HistorySet:
-    """Bars per symbol, cut at the trade date (no look-ahead), and why any symbol is missing."""
+    """Bars per symbol, cut at the trade date (no look-ahead), and why any symbol is missing:
+    ``errors`` for a failed fetch, ``skipped`` for a fetch not sent because a provider's request
+    budget for the run ran out (the symbol counts as skipped for budget, not as an error)."""
 
     bars: Mapping[str, pd.DataFrame]
     errors: Mapping[str, str]
+    skipped: Mapping[str, ProviderBudgetExhausted] = field(default_factory=dict)
 
 
 def services_of(ctx: ScanContext) -> RunServices:
@@ -52,14 +56,22 @@ def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> 
         loaded = ctx.map(lambda s: yahoo.chart(ctx, s, start=start, end=end).bars, symbols)
     # Both mappings stay in universe order; nothing after the trade date is ever served.
     errors = {symbol: f"{type(exc).__name__}: {exc}" for symbol, exc in loaded.errors}
-    return HistorySet({s: cut_at(bars, end) for s, bars in loaded.results}, errors)
+    return HistorySet(
+        {s: cut_at(bars, end) for s, bars in loaded.results}, errors, dict(loaded.skipped)
+    )
 
 
 def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataFrame]:
     """The bars that loaded; an error if none did, a warning naming those that did not.
 
-    A price scanner with no prices must fail loudly, never report "0 candidates".
+    A price scanner with no prices must fail loudly, never report "0 candidates". Symbols
+    skipped for budget get one warning for all of them (the scanner's coverage counts them).
     """
+    skipped = budget_warning(history.skipped.values())
+    if skipped is not None and not history.bars and not history.errors:
+        raise ProviderError(f"no price history: {skipped}")
+    if skipped is not None:
+        ctx.warn(skipped)
     if history.errors and not history.bars:
         first = next(iter(history.errors.items()))
         raise ProviderError(
@@ -88,12 +100,14 @@ def histories(ctx: ScanContext, needs: int) -> Iterator[tuple[str, pd.DataFrame]
 def report_coverage(ctx: ScanContext, history: HistorySet) -> None:
     """Tell ``ctx`` how much of the universe ``history`` covers: a symbol is stale when its
     newest bar is older than the trade date's session (a stale cached copy served after an
-    error, a halted symbol); ``data_as_of`` is the newest bar of all."""
+    error, a halted symbol); ``data_as_of`` is the newest bar of all. A symbol whose fetch was
+    not sent for budget is asked but not answered, and counted in ``skipped_budget``."""
     session, _ = previous_session(ctx.trade_date)
     last = [bars.index.max().date() for bars in history.bars.values() if len(bars)]
     ctx.coverage.add(
-        asked=len(history.bars) + len(history.errors),
+        asked=len(history.bars) + len(history.errors) + len(history.skipped),
         answered=len(history.bars),
+        skipped_budget=len(history.skipped),
         # A symbol answered without a single bar has no data of the session either.
         stale=sum(day < session for day in last) + len(history.bars) - len(last),
         data_as_of=max(last, default=None),
