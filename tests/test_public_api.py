@@ -61,6 +61,7 @@ PUBLIC_API: dict[str, list[str]] = {
     "tradingagents.discovery": [
         "Candidate",
         "ENTRY_POINT_GROUP",
+        "PointInTime",
         "Priority",
         "ScanContext",
         "Scanner",
@@ -115,14 +116,19 @@ PUBLIC_API: dict[str, list[str]] = {
         "YahooClient",
     ],
     "tradingagents.replay": [
+        "BarArchive",
+        "BarArchiveError",
         "Manifest",
         "RecordingTransport",
         "ReplayTransport",
         "Snapshot",
         "SnapshotEntry",
         "SnapshotMiss",
+        "SymbolNotInArchive",
         "load_snapshot",
+        "sample_bars_path",
         "sample_snapshot_path",
+        "write_bar_archive",
     ],
     "tradingagents.reports": [
         "ARTIFACT_NAMES",

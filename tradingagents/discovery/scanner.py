@@ -18,6 +18,13 @@ from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import ConfigProblem, RegistryError
 from tradingagents.validation import problems_from_validation
 
+#: Whether a scanner can run on a past date from data as it was then: ``"bars"`` from daily
+#: bars cut at the date (a bar archive or cached history), ``"date_range"`` from a source asked
+#: by date (EDGAR filings), ``"now_only"`` only from a snapshot recorded on that day (screeners,
+#: option chains, hot posts). Evaluation over history runs only the first two.
+PointInTime = Literal["bars", "date_range", "now_only"]
+POINT_IN_TIME: tuple[PointInTime, ...] = get_args(PointInTime)
+
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
@@ -67,6 +74,10 @@ class Scanner(ABC, Generic[P_co]):
     ``class RsiOversold(Scanner[RsiOversoldParams])``: that sets ``Params`` and types
     :meth:`params`. Setting ``Params`` directly, as before, still works.
 
+    ``point_in_time`` (:data:`PointInTime`) declares whether the scanner can be evaluated on
+    past dates from data as it was then; the default ``"now_only"`` means a plugin that says
+    nothing is never evaluated from today's data.
+
     Scanners are registered only through the ``tradingagents.scanners`` entry-point group, so
     defining one in a test or notebook has no global effect.
     """
@@ -80,6 +91,7 @@ class Scanner(ABC, Generic[P_co]):
     # fallback, a second source): what `tradingagents scanners list` shows keys for.
     providers: ClassVar[tuple[str, ...]] = ()
     optional_providers: ClassVar[tuple[str, ...]] = ()
+    point_in_time: ClassVar[PointInTime] = "now_only"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -92,6 +104,12 @@ class Scanner(ABC, Generic[P_co]):
         if pipeline is not None and not (isinstance(pipeline, str) and _SNAKE.fullmatch(pipeline)):
             raise RegistryError(
                 f"{cls.__qualname__}.pipeline must be a snake_case string, got {pipeline!r}"
+            )
+        point_in_time = cls.__dict__.get("point_in_time")
+        if point_in_time is not None and point_in_time not in POINT_IN_TIME:
+            raise RegistryError(
+                f"{cls.__qualname__}.point_in_time must be one of {', '.join(POINT_IN_TIME)}, "
+                f"got {point_in_time!r}"
             )
         declared = _params_argument(cls)
         if declared is None:

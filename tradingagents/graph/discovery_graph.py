@@ -35,6 +35,7 @@ from tradingagents.graph.llm_rank import LlmRankNode
 from tradingagents.graph.nodes import FilterNode, RankNode, build_nodes, parse_trade_date
 from tradingagents.graph.state import DiscoveryInput, DiscoveryOutput, DiscoveryState
 from tradingagents.providers.hub import ProviderHub
+from tradingagents.replay.bars import BarArchive
 from tradingagents.replay.snapshot import RunSource, run_source
 from tradingagents.resilience.breakers import BreakerBoard
 from tradingagents.services import RunServices
@@ -195,7 +196,9 @@ class DiscoveryGraph(Closing):
     :func:`tradingagents.settings.load_settings` for config file and environment layering.
     ``interrupt_before`` / ``interrupt_after`` (node names, or ``"*"``) are passed to
     ``compile``: with a checkpointer, a run pauses there (a human review after ``rank``) and
-    ``graph.invoke(None, config)`` resumes it.
+    ``graph.invoke(None, config)`` resumes it. ``bars``, a
+    :class:`~tradingagents.replay.BarArchive`, serves every run's price history from the
+    archive cut at the trade date instead of the providers (point-in-time evaluation).
 
     ``graph`` works on its own or as a node of a bigger trading graph: its input is
     :class:`DiscoveryInput` (``trade_date``, candidates to merge with), its output
@@ -222,8 +225,10 @@ class DiscoveryGraph(Closing):
         skip_reasons: Mapping[str, str] | None = None,
         interrupt_before: All | Sequence[str] | None = None,
         interrupt_after: All | Sequence[str] | None = None,
+        bars: BarArchive | None = None,
     ) -> None:
         self.config = load_config(config)
+        self.bars = bars
         self.skip_reasons = dict(skip_reasons or {})
         if credentials is None:
             # An injected hub's credentials are the run's: the graph must not re-read the env.
@@ -258,6 +263,7 @@ class DiscoveryGraph(Closing):
                 cache_dir=cache_dir,
                 universe=self.config.universe,
                 today=today,
+                bars=bars,
             )
 
         def source() -> RunSource:

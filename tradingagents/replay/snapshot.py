@@ -167,6 +167,12 @@ def sample_snapshot_path() -> Path:
     return Path(str(resources.files("tradingagents.replay") / "sample"))
 
 
+def sample_bars_path() -> Path:
+    """The sample's bar archive (:class:`~tradingagents.replay.bars.BarArchive`): synthetic
+    daily bars of every charted sample symbol and SPY, from 2024-10 through the trade date."""
+    return sample_snapshot_path() / "bars" / "daily.parquet"
+
+
 class RunSource(TypedDict):
     """The state's ``source`` entry: where a run's data came from."""
 

@@ -12,6 +12,7 @@ from tradingagents.calendar import previous_session
 from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.fanout import budget_warning
 from tradingagents.errors import ProviderBudgetExhausted, ProviderError
+from tradingagents.replay.bars import BarArchive, SymbolNotInArchive
 from tradingagents.scanners.incremental import load_incremental
 from tradingagents.services import RunServices
 
@@ -47,6 +48,8 @@ def load_history(ctx: ScanContext, symbols: Sequence[str]) -> HistorySet:
 def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> HistorySet:
     end = ctx.trade_date
     start = end - timedelta(days=LOOKBACK_DAYS)
+    if services.bars is not None:
+        return _from_archive(services.bars, symbols, start, end)
     if _cacheable(services, end):
         loaded = load_incremental(ctx, services, symbols, start, end)
     else:
@@ -59,6 +62,21 @@ def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> 
     return HistorySet(
         {s: cut_at(bars, end) for s, bars in loaded.results}, errors, dict(loaded.skipped)
     )
+
+
+def _from_archive(
+    archive: BarArchive, symbols: tuple[str, ...], start: date, end: date
+) -> HistorySet:
+    """The same window a chart request asks for, read from ``archive`` (no provider call, so
+    any date works); a symbol the archive lacks is that symbol's error, as a failed fetch is."""
+    bars: dict[str, pd.DataFrame] = {}
+    errors: dict[str, str] = {}
+    for symbol in symbols:
+        try:
+            bars[symbol] = archive.bars(symbol, since=start, through=end)
+        except SymbolNotInArchive as exc:
+            errors[symbol] = f"{type(exc).__name__}: {exc}"
+    return HistorySet(bars, errors)
 
 
 def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataFrame]:

@@ -61,6 +61,8 @@ def insider_signal(value: float, insiders: int, params: InsiderBuyingParams) -> 
 class InsiderBuying(Scanner[InsiderBuyingParams]):
     name = "insider_buying"
     providers = ("sec_edgar",)
+    # EDGAR is asked by filing date: a past date is answered as it was then.
+    point_in_time = "date_range"
     pipeline = "edge"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:

@@ -42,6 +42,8 @@ class MarketMovers(Scanner[MarketMoversParams]):
     name = "market_movers"
     providers = ("yahoo",)
     optional_providers = ("alpha_vantage",)
+    # A screener ranks the current session only: a past day needs its recorded snapshot.
+    point_in_time = "now_only"
     pipeline = "momentum"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:

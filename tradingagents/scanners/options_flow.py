@@ -44,6 +44,8 @@ def _open_interest(contracts: tuple[OptionContract, ...]) -> int:
 class OptionsFlow(Scanner[OptionsFlowParams]):
     name = "options_flow"
     providers = ("yahoo",)
+    # Yahoo serves only the current option chain: a past day needs its recorded snapshot.
+    point_in_time = "now_only"
     pipeline = "edge"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:

@@ -71,6 +71,8 @@ class RedditTrending(Scanner[RedditTrendingParams]):
     name = "reddit_trending"
     providers = ("reddit",)
     optional_providers = ("sec_edgar", "apewisdom")
+    # Hot listings are only ever "now": a past day needs its recorded snapshot.
+    point_in_time = "now_only"
     pipeline = "social"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:

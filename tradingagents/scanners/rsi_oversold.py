@@ -31,6 +31,8 @@ class RsiOversoldParams(ScannerParams):
 class RsiOversold(Scanner[RsiOversoldParams]):
     name = "rsi_oversold"
     providers = ("yahoo",)
+    # Judged from daily bars alone: a bar archive cut at any past date replays it.
+    point_in_time = "bars"
     pipeline = "mean_reversion"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:

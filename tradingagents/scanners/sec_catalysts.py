@@ -46,6 +46,8 @@ class SecCatalystsParams(ScannerParams):
 class SecCatalysts(Scanner[SecCatalystsParams]):
     name = "sec_catalysts"
     providers = ("sec_edgar",)
+    # EDGAR is asked by filing date: a past date is answered as it was then.
+    point_in_time = "date_range"
     pipeline = "news"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:

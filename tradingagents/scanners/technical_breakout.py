@@ -31,6 +31,8 @@ class TechnicalBreakoutParams(ScannerParams):
 class TechnicalBreakout(Scanner[TechnicalBreakoutParams]):
     name = "technical_breakout"
     providers = ("yahoo",)
+    # Judged from daily bars alone: a bar archive cut at any past date replays it.
+    point_in_time = "bars"
     pipeline = "momentum"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:

@@ -33,6 +33,8 @@ class VolumeAccumulationParams(ScannerParams):
 class VolumeAccumulation(Scanner[VolumeAccumulationParams]):
     name = "volume_accumulation"
     providers = ("yahoo",)
+    # Judged from daily bars alone: a bar archive cut at any past date replays it.
+    point_in_time = "bars"
     pipeline = "momentum"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
