@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +40,9 @@ class Universe:
     listed: int
     #: Stocks that passed the filters, before ``max_symbols``.
     eligible: int
+    #: The listing's row of each symbol: the bulk data (price, volume, market cap) a scanner
+    #: pre-filters with before it asks anything per symbol.
+    rows: Mapping[str, ListedStock] = field(default_factory=dict, compare=False, repr=False)
 
 
 def select(stocks: Iterable[ListedStock], source: UniverseSource) -> tuple[str, ...]:
@@ -107,7 +110,12 @@ def resolve_universe(
             provider=source.source,
         )
     eligible = sum(1 for stock in stocks if _passes(stock, source))
-    return Universe(symbols, source.source, day, len(stocks), eligible)
+    chosen = set(symbols)
+    rows: dict[str, ListedStock] = {}
+    for stock in stocks:
+        if stock.symbol in chosen and _passes(stock, source):
+            rows.setdefault(stock.symbol, stock)
+    return Universe(symbols, source.source, day, len(stocks), eligible, rows)
 
 
 def _fetch(ctx: ScanContext, providers: ProviderHub, source: UniverseSource) -> StockListing:

@@ -4,9 +4,15 @@ Signal: call volume / call open interest at least ``min_call_vol_oi`` with at le
 ``min_call_volume`` calls traded, and a put/call volume ratio at most ``max_put_call``.
 Data: Yahoo v7 option chain (nearest expiry) per universe symbol; untraded contracts, which
 Yahoo sends without a volume, count as zero volume.
+Pre-filter (stage one, off by default): with ``min_price`` or ``min_volume`` set, a chain is
+asked only for symbols whose last price and share volume reach them, read from the bulk data:
+the universe's listing row (a source universe), else Yahoo batch quotes (one request per
+``price_history.quote_batch_size`` symbols). Chains are asked in universe order (largest market
+cap first for a source universe), so a Yahoo run budget too small for all spends itself on the
+largest names; the rest count as skipped for budget.
 Strength: call volume / open interest from ``min_call_vol_oi`` (0) to ``full_signal_call_vol_oi``
 (1), linear.
-Cost: 1 Yahoo call per universe symbol.
+Cost: 1 Yahoo call per symbol that passes the pre-filter (plus its batch quotes for a list).
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ from typing import Any
 
 from pydantic import Field
 
+from tradingagents.config._universe import UniverseSource
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
+from tradingagents.discovery.fanout import budget_warning
 from tradingagents.discovery.scoring import ramp
 from tradingagents.errors import ProviderError
 from tradingagents.providers.yahoo.parse import OptionContract
 from tradingagents.scanners.history import services_of, universe_of
+from tradingagents.services import RunServices
 
 
 class OptionsFlowParams(ScannerParams):
@@ -31,6 +40,10 @@ class OptionsFlowParams(ScannerParams):
     full_signal_call_vol_oi: float = Field(default=3.0, gt=0)
     # Symbols to scan; empty means the run's universe.
     symbols: tuple[str, ...] = ()
+    # Stage one: ask a chain only for symbols whose last price (dollars) and share volume reach
+    # these, from the listing row or batch quotes (see the module's docstring); None: no floor.
+    min_price: float | None = Field(default=None, ge=0)
+    min_volume: float | None = Field(default=None, ge=0)
 
 
 def _volume(contracts: tuple[OptionContract, ...]) -> int:
@@ -54,6 +67,7 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
         services.require_current(ctx, "the option chain")
         yahoo = services.providers.yahoo
         symbols = params.symbols or universe_of(ctx)
+        symbols = _prefiltered(ctx, services, params, symbols)
         found = []
         # Fetched concurrently (ctx.map, bounded by scanner_execution.fan_out), judged in order.
         chains = ctx.map(lambda symbol: yahoo.options(ctx, symbol), symbols)
@@ -62,8 +76,14 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
         ctx.coverage.add(
             asked=len(symbols),
             answered=len(chains.results),
+            skipped_budget=len(chains.skipped),
             data_as_of=ctx.trade_date if chains.results else None,
         )
+        skipped = budget_warning(exc for _, exc in chains.skipped)
+        if skipped is not None and not chains.results and not failures:
+            raise ProviderError(f"no option chain read: {skipped}")
+        if skipped is not None:
+            ctx.warn(skipped)
         for symbol, chain in chains.results:
             if not chain.expiries:
                 continue
@@ -80,9 +100,9 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
             found.append(
                 (vol_oi, symbol, call_volume, call_oi, put_call, nearest.expiration, chain)
             )
-        if failures and len(failures) == len(symbols):
+        if failures and not chains.results:
             raise ProviderError(
-                f"no option chain could be read for any of {len(symbols)} symbols "
+                f"no option chain could be read for any of {len(failures)} symbols "
                 f"(first: {failures[0]})"
             )
         if failures:
@@ -106,3 +126,42 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
             }
             for vol_oi, symbol, call_volume, call_oi, put_call, expiration, chain in found
         ]
+
+
+def _prefiltered(
+    ctx: ScanContext, services: RunServices, params: OptionsFlowParams, symbols: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The symbols whose bulk data (listing row or batch quote) passes ``min_price`` and
+    ``min_volume``, in their order; a symbol without a value fails a floor set on it. Symbols
+    whose batch quote request failed pass, with a warning: no data is no reason to drop them."""
+    if params.min_price is None and params.min_volume is None:
+        return symbols
+    values: dict[str, tuple[float | None, float | None]] = {}
+    unknown: set[str] = set()
+    setting = services.universe_setting
+    if not params.symbols and isinstance(setting, UniverseSource):
+        rows = services.resolved_universe(ctx).rows
+        values = {s: (rows[s].price, rows[s].volume) for s in symbols if s in rows}
+    else:
+        size = services.providers.config.price_history.quote_batch_size
+        batches = [symbols[i : i + size] for i in range(0, len(symbols), size)]
+        yahoo = services.providers.yahoo
+        got = ctx.map(lambda batch: yahoo.quotes(ctx, batch), batches)
+        values = {q.symbol: (q.close, q.volume) for _, quotes in got.results for q in quotes}
+        unknown = {s for batch, _ in (*got.errors, *got.skipped) for s in batch}
+        if unknown:
+            ctx.warn(
+                f"no batch quote for {len(unknown)} symbols (their request failed or was over "
+                "budget): their option chains are asked without the pre-filter"
+            )
+
+    def passes(symbol: str) -> bool:
+        if symbol in unknown:
+            return True
+        price, volume = values.get(symbol, (None, None))
+        return all(
+            floor is None or (value is not None and value >= floor)
+            for value, floor in ((price, params.min_price), (volume, params.min_volume))
+        )
+
+    return tuple(symbol for symbol in symbols if passes(symbol))
