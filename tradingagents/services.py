@@ -101,7 +101,7 @@ class RunServices:
                 budgets = self.__dict__["_budgets"] = RunBudgets(
                     {name: s.run_budget for name, s in settings.items()}
                 )
-            return budgets  # type: ignore[no-any-return]
+            return budgets
 
     @property
     def universe(self) -> tuple[str, ...]:
