@@ -23,7 +23,9 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from tradingagents.calendar import is_session
+import pandas as pd
+
+from tradingagents.calendar import is_session, sessions_between
 from tradingagents.config import DEFAULT_UNIVERSE
 from tradingagents.http import Request, Response
 from tradingagents.providers.finnhub.client import FinnhubClient
@@ -32,6 +34,8 @@ from tradingagents.providers.nasdaq.parse import screener_envelope
 from tradingagents.providers.reddit.client import RedditClient
 from tradingagents.providers.sec_edgar.client import SecEdgarClient
 from tradingagents.providers.yahoo.client import YahooClient
+from tradingagents.providers.yahoo.parse import parse_chart
+from tradingagents.replay.bars import write_bar_archive
 from tradingagents.replay.snapshot import (
     Manifest,
     SnapshotEntry,
@@ -57,6 +61,28 @@ VOLUME_ACCUMULATION = "PFE"
 BREAKOUT = "PLTR"
 RSI_OVERSOLD = "KO"
 UNUSUAL_CALLS = "AMD"
+
+# The bar archive (bars/daily.parquet): the charts' bars kept exactly, extended backward on the
+# NYSE calendar with synthetic sessions, plus the evaluation's default benchmark.
+HISTORY_START = date(2024, 10, 1)
+BENCHMARK = "SPY"
+BARS_FILE = "bars/daily.parquet"
+# Signals planted in the synthetic sessions: (first session on or after the date, scanner,
+# symbol). What follows each is an ordinary random walk: they find picks, not profits.
+PLANTED_HISTORY = (
+    (date(2024, 11, 20), "volume_accumulation", "AAPL"),
+    (date(2024, 12, 11), "technical_breakout", "MSFT"),
+    (date(2025, 1, 22), "volume_accumulation", "JPM"),
+    (date(2025, 2, 19), "technical_breakout", "XOM"),
+    (date(2025, 3, 26), "volume_accumulation", "DIS"),
+    (date(2025, 4, 23), "technical_breakout", "NVDA"),
+    (date(2025, 6, 11), "volume_accumulation", "T"),
+    (date(2025, 7, 16), "technical_breakout", "WMT"),
+    (date(2025, 8, 20), "volume_accumulation", "BAC"),
+    (date(2025, 9, 17), "technical_breakout", "CRM"),
+)
+# Unplanned signals: a volume spike on this share of synthetic sessions, whatever the price did.
+VOLUME_SPIKE_RATE = 0.012
 
 NAMES = {
     "AAPL": "Apple Inc.",
@@ -274,6 +300,103 @@ def chart(symbol: str, start: date, end: date) -> dict[str, Any]:
             "error": None,
         }
     }
+
+
+def _planted() -> dict[tuple[str, date], str]:
+    out = {}
+    for planted, scanner, symbol in PLANTED_HISTORY:
+        day = planted
+        while not is_session(day):
+            day += timedelta(days=1)
+        out[(symbol, day)] = scanner
+    return out
+
+
+def _frame(days: list[date], rows: list[dict[str, float]]) -> pd.DataFrame:
+    """Bars as the chart parser frames them (float64 columns, a ``date`` index in seconds)."""
+    frame = pd.DataFrame(
+        {key: [float(row[key]) for row in rows] for key in ("open", "high", "low", "close")},
+        index=pd.DatetimeIndex(days, name="date").astype("datetime64[s]"),
+        dtype="float64",
+    )
+    frame["adj_close"] = frame["close"]
+    frame["volume"] = [float(row["volume"]) for row in rows]
+    return frame
+
+
+def synthetic_history(
+    symbol: str, days: list[date], *, last_close: float, base_volume: float
+) -> pd.DataFrame:
+    """Random-walk bars on ``days`` whose last close is ``last_close`` (so the chart's first
+    bar, which opens there, follows without a gap), with spikes and planted signals."""
+    rng = random.Random(f"{SEED}-history-{symbol}")
+    planted = _planted()
+    drift, vol = rng.uniform(-0.0002, 0.0009), rng.uniform(0.009, 0.02)
+    closes, volumes, noise = [], [], []
+    level = 1.0
+    tight = 0
+    for day in days:
+        change = rng.gauss(drift, vol)
+        volume = base_volume * rng.lognormvariate(0.0, 0.18)
+        if rng.random() < VOLUME_SPIKE_RATE:
+            volume *= rng.uniform(2.0, 4.0)
+        kind = planted.get((symbol, day))
+        if kind == "technical_breakout":
+            tight = 0
+            change, volume = 0.048, base_volume * 2.8
+        elif kind == "volume_accumulation":
+            change, volume = rng.uniform(-0.008, 0.008), base_volume * 3.3
+        elif any(
+            planted.get((symbol, day + timedelta(days=k))) == "technical_breakout"
+            for k in range(1, 36)
+        ):
+            change = rng.gauss(0.0, 0.003)  # a tight range before the planted breakout
+            tight += 1
+        level *= 1 + change
+        closes.append(level)
+        volumes.append(volume)
+        noise.append((abs(rng.gauss(0, 0.004)), abs(rng.gauss(0, 0.004))))
+    scale = last_close / closes[-1]
+    rows = []
+    previous = closes[0] / (1 + drift)
+    for close, volume, (up, down) in zip(closes, volumes, noise, strict=True):
+        open_, close_ = round(previous * scale, 2), round(close * scale, 2)
+        rows.append(
+            {
+                "open": open_,
+                "high": round(max(open_, close_) * (1 + up), 2),
+                "low": round(min(open_, close_) * (1 - down), 2),
+                "close": close_,
+                "volume": round(volume, -2),  # round lots: a smaller file
+            }
+        )
+        previous = close
+    rows[-1]["close"] = last_close
+    rows[-1]["high"] = max(rows[-1]["high"], last_close)
+    rows[-1]["low"] = min(rows[-1]["low"], last_close)
+    return _frame(days, rows)
+
+
+def bar_archive(symbols: list[str]) -> dict[str, pd.DataFrame]:
+    """Every charted symbol's chart bars (as served) after its synthetic history, and SPY's."""
+    start = TRADE_DATE - timedelta(days=LOOKBACK_DAYS)
+    frames = {}
+    for symbol in symbols:
+        charted = parse_chart(chart(symbol, start, TRADE_DATE)).bars
+        first = charted.index[0].date()
+        days = sessions_between(HISTORY_START, first - timedelta(days=1))
+        history = synthetic_history(
+            symbol,
+            days,
+            last_close=float(charted["open"].iloc[0]),
+            base_volume=float(charted["volume"].iloc[:20].median()),
+        )
+        frames[symbol] = pd.concat([history, charted])
+    # The benchmark: the NYSE sessions before the charts, then the charts' own days.
+    charted_days = [d for d in sessions(TRADE_DATE, 275) if start <= d]
+    days = sessions_between(HISTORY_START, charted_days[0] - timedelta(days=1)) + charted_days
+    frames[BENCHMARK] = synthetic_history(BENCHMARK, days, last_close=668.0, base_volume=62_000_000)
+    return frames
 
 
 MOVERS = {
@@ -925,10 +1048,26 @@ def generate(out: Path) -> Manifest:
     # Last, so the responses above keep their recorded latencies: the listing, and the bars
     # and chains of what discovery.universe = {source = "nasdaq"} selects from it.
     stocks = nasdaq.stock_screener(None).stocks
+    charted = list(UNIVERSE)
     for symbol in select(stocks, UniverseSource(source="nasdaq")):
         if symbol not in UNIVERSE:
             yahoo.chart(None, symbol, start=start, end=TRADE_DATE)
             yahoo.options(None, symbol)
+            charted.append(symbol)
+    archive = bar_archive(charted)
+    bars_notes = (
+        f"Synthetic daily bars, not market data: {len(archive)} symbols (every charted one and "
+        f"{BENCHMARK}) from {HISTORY_START} to {TRADE_DATE}; the charts' bars unchanged, "
+        "before them synthetic NYSE sessions with random volume spikes and planted signals "
+        "that predict nothing."
+    )
+    write_bar_archive(
+        out / BARS_FILE,
+        archive,
+        synthetic=True,
+        created_by="scripts/generate_sample_snapshot.py",
+        notes=bars_notes,
+    )
     manifest = Manifest(
         trade_date=TRADE_DATE,
         kind="generated",
@@ -939,7 +1078,8 @@ def generate(out: Path) -> Manifest:
             f"RSI(2) oversold, {UNUSUAL_CALLS} unusual calls, a DVN insider cluster buy, "
             "WBA/INTC 8-Ks, GME trending, BJ earnings on the trade date. A Nasdaq listing, "
             f"{len(stock_screener()['data']['rows'])} rows ({len(LISTED)} synthetic QX* names), for "
-            'discovery.universe = {source = "nasdaq"}. Not market data.'
+            'discovery.universe = {source = "nasdaq"}. '
+            f"{BARS_FILE}: a bar archive for evaluation. {bars_notes} Not market data."
         ),
         responses=tuple(capture.entries),
     )

@@ -151,32 +151,39 @@ def write_bar_archive(
 ) -> Path:
     """Write ``frames`` (symbol -> chart-parser-shaped bars) as a bar archive, atomically.
 
-    Rows are sorted by symbol then date and the file carries no timestamps, so the same frames
-    give the same bytes.
+    Exact and small: a price column whose every value is in whole cents is stored as
+    ``decimal(18, 2)`` (integers, delta-encoded), else as float64; whole volumes as int64;
+    ``adj_close`` is null where it equals ``close`` (read back as the close, as the chart
+    parser fills it). Rows are sorted by symbol then date and the file carries no timestamp,
+    so the same frames give the same bytes.
     """
     path = Path(path)
-    parts = []
-    for symbol in sorted(frames):
-        bars = frames[symbol]
-        part = pd.DataFrame(
-            {
-                "symbol": symbol,
-                "date": np.asarray(bars.index, dtype="datetime64[D]"),
-                **{c: bars[c].to_numpy(dtype="float64") for c in BAR_COLUMNS},
-            }
-        )
-        parts.append(part.sort_values("date", kind="stable"))
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    fields = [
-        pa.field("symbol", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=False),
-        *(pa.field(c, pa.float64()) for c in BAR_COLUMNS),
-    ]
+    symbols = sorted(frames)
+    ordered = [frames[s].sort_index(kind="stable") for s in symbols]
+    dates = np.concatenate(
+        [np.asarray(f.index, dtype="datetime64[D]") for f in ordered]
+        or [np.array([], dtype="datetime64[D]")]
+    )
+    columns: dict[str, pa.Array] = {
+        "symbol": pa.array(
+            np.repeat(np.array(symbols, dtype=object), [len(f) for f in ordered]), pa.string()
+        ),
+        "date": pa.array(dates, pa.date32()),
+    }
+    values = {
+        c: np.concatenate([f[c].to_numpy(dtype="float64") for f in ordered] or [np.zeros(0)])
+        for c in BAR_COLUMNS
+    }
+    for c in BAR_COLUMNS:
+        column = values[c]
+        mask = np.isnan(column)
+        if c == "adj_close":
+            mask = mask | (column == values["close"])
+        columns[c] = _column(column, mask, whole=c == "volume")
+    table = pa.table(columns)
     meta = {"format": FORMAT, "synthetic": synthetic, "created_by": created_by, "notes": notes}
-    schema = pa.schema(fields, metadata={METADATA_KEY: json.dumps(meta, sort_keys=True)})
-    table = pa.Table.from_pandas(long, schema=schema, preserve_index=False)
-    # Only our key: pandas' own metadata carries its version, and the bytes must not.
     table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta, sort_keys=True)})
+    integers = [c for c in BAR_COLUMNS if not pa.types.is_floating(table.schema.field(c).type)]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(fd)
@@ -187,15 +194,56 @@ def write_bar_archive(
             compression="zstd",
             compression_level=19,
             use_dictionary=["symbol"],
-            # Split float bytes compress far better than whole ones (prices, volumes).
-            use_byte_stream_split=list(BAR_COLUMNS),
+            store_decimal_as_integer=True,
+            column_encoding={
+                "date": "DELTA_BINARY_PACKED",
+                **dict.fromkeys(integers, "DELTA_BINARY_PACKED"),
+            },
             write_statistics=False,
         )
+        # mkstemp makes it private; an archive is data to share (the sample ships in a wheel).
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _column(values: np.ndarray, mask: np.ndarray, *, whole: bool) -> pa.Array:
+    """``values`` (nulls where ``mask``) as exact as they came, in the smallest type."""
+    present = values[~mask]
+    if whole:
+        if np.all(present == np.round(present)) and np.all(np.abs(present) < 2**53):
+            return pa.array(np.where(mask, 0, values).astype("int64"), pa.int64(), mask=mask)
+        return pa.array(values, pa.float64(), mask=mask)
+    cents = np.round(np.where(mask, 0.0, values) * 100)
+    # Whole cents only if reading them back (cents / 100, correctly rounded) gives each value.
+    if np.all(np.abs(cents) < 10**17) and np.array_equal(cents[~mask] / 100, present):
+        unscaled = pa.array(cents.astype("int64"), pa.int64(), mask=mask)
+        return unscaled.cast(pa.decimal128(19, 0)).view(pa.decimal128(19, 2)).cast(_CENTS)
+    return pa.array(values, pa.float64(), mask=mask)
+
+
+_CENTS = pa.decimal128(18, 2)
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    """A numeric column as float64, exactly: a decimal as its unscaled integer over 10**scale
+    (one correctly rounded division: the double nearest the decimal, as ``float(str)`` gives;
+    Arrow's own decimal-to-float cast is not exact)."""
+    kind = column.type
+    if pa.types.is_decimal(kind):
+        unscaled = column.combine_chunks().view(pa.decimal128(kind.precision, 0))
+        if kind.precision > 18 or kind.scale > 15:
+            raise ValueError(f"decimal{kind.precision, kind.scale} is beyond exact float64")
+        ints = unscaled.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        out: np.ndarray = ints.astype("float64") / float(10**kind.scale)
+        mask = column.combine_chunks().is_null().to_numpy(zero_copy_only=False)
+        out[mask] = np.nan
+        return out
+    floats: np.ndarray = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return floats
 
 
 def _metadata(table: pa.Table, where: str) -> dict[str, Any]:
@@ -234,13 +282,20 @@ def _frame(table: pa.Table, where: str) -> pd.DataFrame:
     if not pa.types.is_date(types[1]) and not pa.types.is_timestamp(types[1]):
         raise BarArchiveError(f"{where}: column date is {types[1]}, expected dates")
     for name, kind in zip(BAR_COLUMNS, types[2:], strict=True):
-        if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+        numeric = pa.types.is_floating(kind) or pa.types.is_integer(kind)
+        if not (numeric or (pa.types.is_decimal(kind) and kind.precision <= 18)):
             raise BarArchiveError(f"{where}: column {name} is {kind}, expected numbers")
     if table.column("symbol").null_count or table.column("date").null_count:
         raise BarArchiveError(f"{where}: a row has no symbol or no date")
-    frame = table.to_pandas()
-    frame["symbol"] = frame["symbol"].astype(str)
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[s]")
+    frame = pd.DataFrame(
+        {
+            "symbol": table.column("symbol").cast(pa.string()).to_numpy(zero_copy_only=False),
+            "date": table.column("date").to_pandas().astype("datetime64[s]"),
+            **{c: _floats(table.column(c)) for c in BAR_COLUMNS},
+        }
+    )
+    # A null adjusted close is the close, as the chart parser fills a missing one.
+    frame["adj_close"] = frame["adj_close"].fillna(frame["close"])
     if (frame["date"] != frame["date"].dt.normalize()).any():
         raise BarArchiveError(f"{where}: a date has a time of day (daily bars only)")
     repeated = frame.duplicated(["symbol", "date"])

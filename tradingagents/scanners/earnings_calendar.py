@@ -55,6 +55,9 @@ class EarningsCalendar(Scanner[EarningsCalendarParams]):
     providers = ("nasdaq",)
     optional_providers = ("finnhub",)
     pipeline = "events"
+    # Nasdaq answers a past date with the dates companies did report on and their actual EPS:
+    # hindsight, not the calendar as it stood that day (docs/scanners.md, "Point in time").
+    point_in_time = "now_only"
 
     def scan(self, ctx: ScanContext) -> list[Candidate | dict[str, Any]]:
         params = self.params(ctx)
