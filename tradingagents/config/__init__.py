@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tradingagents.config._discovery import DEFAULT_UNIVERSE, DiscoveryConfig
+from tradingagents.config._evaluation import EvaluationConfig
 from tradingagents.config._execution import (
     BUILTIN_PIPELINES,
     BUILTIN_SCANNERS,
@@ -32,6 +33,7 @@ __all__ = [
     "BreakerConfig",
     "CacheConfig",
     "DiscoveryConfig",
+    "EvaluationConfig",
     "FilterConfig",
     "HistoryConfig",
     "LlmRankConfig",

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, WrapValidator, field_validator
 
 from tradingagents.config._base import FROZEN
+from tradingagents.config._evaluation import EvaluationConfig
 from tradingagents.config._execution import (
     HistoryConfig,
     PipelineSettings,
@@ -88,6 +89,11 @@ class DiscoveryConfig(BaseModel):
         default=LlmRankConfig(),
         description="The optional LLM ranker, used when DiscoveryGraph is given a model or "
         "llm_rank names one.",
+    )
+    evaluation: EvaluationConfig = Field(
+        default=EvaluationConfig(),
+        description="`tradingagents evaluate`: forward-return horizons, benchmark and the "
+        "statistics' gates (docs/evaluation.md).",
     )
 
     @field_validator("universe")

@@ -1,0 +1,130 @@
+"""evaluate(): point-in-time picks, the not-evaluable path, survivorship and resume."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.evaluation.helpers import UNIVERSE, archive, config, frames, walk
+from tradingagents.calendar import sessions_between
+from tradingagents.evaluation import EvaluationError, evaluate
+from tradingagents.evaluation.picks import PICK_COLUMNS
+
+DAY = date(2025, 11, 3)
+ONLY_VOLUME = {name: {"enabled": False} for name in ("rsi_oversold", "technical_breakout")}
+
+
+def volume_config() -> dict[str, object]:
+    whole = config()
+    whole["discovery"]["scanners"] = ONLY_VOLUME  # type: ignore[index]
+    return whole
+
+
+def planted(on: date) -> dict[str, pd.DataFrame]:
+    """AAA trades 10x its volume on ``on`` with a flat close: volume_accumulation's signal."""
+    data = frames()
+    bars = data["AAA"].copy()
+    at = bars.index.get_loc(pd.Timestamp(on))
+    assert isinstance(at, int)
+    bars.iloc[at, bars.columns.get_loc("volume")] = bars["volume"].iloc[at - 25 : at].mean() * 10
+    for column in ("close", "adj_close"):
+        bars.iloc[at, bars.columns.get_loc(column)] = bars[column].iloc[at - 1]
+    data["AAA"] = bars
+    return data
+
+
+def picks(path: Path) -> pd.DataFrame:
+    result = evaluate(DAY, DAY, config=volume_config(), bars=path, workers=1)
+    return result.frame[list(PICK_COLUMNS)].drop_duplicates().reset_index(drop=True)
+
+
+def test_a_bar_after_the_day_changes_nothing_and_one_on_the_day_does(tmp_path: Path) -> None:
+    base = picks(archive(tmp_path / "base.parquet"))
+    after = picks(archive(tmp_path / "after.parquet", planted(date(2025, 11, 4))))
+    on = picks(archive(tmp_path / "on.parquet", planted(DAY)))
+    pd.testing.assert_frame_equal(base, after)
+    assert "AAA" not in base["ticker"].tolist()
+    found = on[(on["ticker"] == "AAA") & (on["scanner"] == "volume_accumulation")]
+    assert len(found) == 1
+
+
+def test_scanners_without_point_in_time_data_are_listed_not_run(tmp_path: Path) -> None:
+    result = evaluate(DAY, DAY, config=config(), bars=archive(tmp_path / "bars.parquet"), workers=1)
+    listed = {item.scanner: item.reason for item in result.not_evaluable}
+    assert set(listed) == {
+        "earnings_calendar",
+        "insider_buying",
+        "market_movers",
+        "options_flow",
+        "reddit_trending",
+        "sec_catalysts",
+    }
+    assert "needs the live source" in listed["insider_buying"]
+    assert "recorded on that day" in listed["market_movers"]
+    assert set(result.frame["scanner"]) <= {
+        "rsi_oversold",
+        "technical_breakout",
+        "volume_accumulation",
+    }
+    assert "## Not evaluable for these dates" in result.markdown
+    assert "- **market_movers** (1 of 1 days)" in result.markdown
+    assert "mean nothing for trading" in result.markdown
+
+
+def test_on_the_snapshot_day_every_scanner_replays_it(tmp_path: Path) -> None:
+    # The sample snapshot holds 2026-11-20: that day needs no point-in-time reconstruction.
+    whole = {"discovery": {"evaluation": {"min_sample": 5}}}
+    days = sessions_between(date(2026, 10, 1), date(2026, 12, 31))
+    path = archive(tmp_path / "bars.parquet", {s: walk(s, days) for s in (*UNIVERSE, "SPY")})
+    result = evaluate("2026-11-20", "2026-11-20", config=whole, bars=path, workers=1)
+    assert result.not_evaluable == ()
+
+
+def test_a_symbol_without_later_bars_is_kept_with_the_reason(tmp_path: Path) -> None:
+    data = planted(DAY)
+    data["AAA"] = data["AAA"].loc[: pd.Timestamp(DAY)]  # delisted after the pick day
+    result = evaluate(
+        DAY, DAY, config=volume_config(), bars=archive(tmp_path / "b.parquet", data), workers=1
+    )
+    rows = result.frame[result.frame["ticker"] == "AAA"]
+    assert len(rows) == 3  # one per horizon, none dropped
+    assert rows["forward_return"].isna().all()
+    assert set(rows["return_reason"]) == {"no bars after 2025-11-03 (delisted or missing)"}
+    assert "no bars after 2025-11-03 (delisted or missing)" in result.markdown
+
+
+def test_a_rerun_skips_the_finished_days_and_writes_the_same_parquet(tmp_path: Path) -> None:
+    path = archive(tmp_path / "bars.parquet")
+    out = tmp_path / "out"
+    first = evaluate("2025-11-03", "2025-11-05", config=config(), bars=path, workers=1, out=out)
+    parquet = (out / "evaluation.parquet").read_bytes()
+    assert first.days_run == 3
+    second = evaluate("2025-11-03", "2025-11-05", config=config(), bars=path, workers=1, out=out)
+    assert second.days_run == 0
+    assert (out / "evaluation.parquet").read_bytes() == parquet
+    assert (out / "evaluation.png").read_bytes()[:4] == b"\x89PNG"
+    # A setting that changes the picks is another store: every day runs again.
+    changed = config()
+    changed["discovery"]["scanners"] = {"rsi_oversold": {"max_rsi": 20.0}}  # type: ignore[index]
+    third = evaluate("2025-11-03", "2025-11-05", config=changed, bars=path, workers=1, out=out)
+    assert third.days_run == 3
+    # Horizons do not change the picks: the days are reused.
+    fourth = evaluate(
+        "2025-11-03", "2025-11-05", config=config(horizons=[2]), bars=path, workers=1, out=out
+    )
+    assert fourth.days_run == 0
+
+
+def test_bad_ranges_and_universes(tmp_path: Path) -> None:
+    path = archive(tmp_path / "bars.parquet")
+    with pytest.raises(EvaluationError, match="after"):
+        evaluate("2025-11-05", "2025-11-03", config=config(), bars=path, workers=1)
+    with pytest.raises(EvaluationError, match="no NYSE session"):
+        evaluate("2025-11-08", "2025-11-09", config=config(), bars=path, workers=1)
+    listing = {"discovery": {"universe": {"source": "nasdaq"}}}
+    with pytest.raises(EvaluationError, match="listing"):
+        evaluate(DAY, DAY, config=listing, bars=path, workers=1)
+    assert UNIVERSE
