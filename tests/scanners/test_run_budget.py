@@ -316,7 +316,7 @@ def test_for_a_list_the_pre_filter_reads_batch_quotes_first() -> None:
     assert len(quotes) == 3  # 24 symbols, 10 per request
     assert sent[: len(quotes)] == quotes  # stage one before any chain
     passing = [s for i, s in enumerate(DEFAULT_UNIVERSE) if i % 2 == 0 and s != "AMD"]
-    assert chains == passing
+    assert sorted(chains) == sorted(passing)  # fetched concurrently: in no fixed order
     [record] = state["scanner_runs"]
     assert record["coverage"]["asked"] == len(passing)
 
