@@ -29,9 +29,10 @@ def planted(on: date) -> dict[str, pd.DataFrame]:
     bars = data["AAA"].copy()
     at = bars.index.get_loc(pd.Timestamp(on))
     assert isinstance(at, int)
-    bars.iloc[at, bars.columns.get_loc("volume")] = bars["volume"].iloc[at - 25 : at].mean() * 10
+    stamp = bars.index[at]
+    bars.loc[stamp, "volume"] = bars["volume"].iloc[at - 25 : at].mean() * 10
     for column in ("close", "adj_close"):
-        bars.iloc[at, bars.columns.get_loc(column)] = bars[column].iloc[at - 1]
+        bars.loc[stamp, column] = bars[column].iloc[at - 1]
     data["AAA"] = bars
     return data
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,13 +68,17 @@ def test_group_stats_gate_seed_and_correction() -> None:
     again = group_stats(frame, policy)
     pd.testing.assert_frame_equal(table, again)  # seeded: same data, same intervals
     scanners = table[table["kind"] == "scanner"].set_index("group")
-    assert bool(scanners.loc["good", "enough"]) and not bool(scanners.loc["tiny", "enough"])
+
+    def cell(group: str, column: str) -> Any:
+        return scanners.at[group, column]
+
+    assert bool(cell("good", "enough")) and not bool(cell("tiny", "enough"))
     # Only tests with enough picks enter the correction: "tiny" gets no q-value.
-    assert pd.isna(scanners.loc["tiny", "q_value"])
-    assert scanners.loc["good", "q_value"] <= 0.1 and bool(scanners.loc["good", "significant"])
-    lo, hi = scanners.loc["good", "excess_lo"], scanners.loc["good", "excess_hi"]
-    assert lo < scanners.loc["good", "mean_excess_benchmark"] < hi
-    assert scanners.loc["good", "hit_rate"] == pytest.approx(
+    assert pd.isna(cell("tiny", "q_value"))
+    assert float(cell("good", "q_value")) <= 0.1 and bool(cell("good", "significant"))
+    lo, hi = float(cell("good", "excess_lo")), float(cell("good", "excess_hi"))
+    assert lo < float(cell("good", "mean_excess_benchmark")) < hi
+    assert float(cell("good", "hit_rate")) == pytest.approx(
         (frame[frame["scanner"] == "good"]["excess_benchmark"] > 0).mean()
     )
     other = group_stats(frame, StatsPolicy(min_sample=30, resamples=500, seed=8))

@@ -231,7 +231,7 @@ def _finish(
     calendar = sessions_between(
         days[0], source.last_day + timedelta(days=7 * max(policy.horizons) + 14)
     )
-    universe = tuple(s for s in settings.universe if isinstance(s, str) and s != policy.benchmark)  # type: ignore[union-attr]
+    universe = tuple(s for s in settings.universe if isinstance(s, str) and s != policy.benchmark)
     returns = Returns(source, calendar, benchmark=policy.benchmark, universe=universe)
     rows = forward_rows(picks.reset_index(drop=True), policy.horizons, returns)
     stats = group_stats(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -176,7 +176,7 @@ def _runs_lines(runs: pd.DataFrame) -> list[str]:
     if len(failed):
         lines += ["", "Failures (first of each scanner):", ""]
         for scanner, part in failed.groupby("scanner", sort=True):
-            lines.append(f"- {scanner}: {part.iloc[0]['reason']}")
+            lines.append(f"- {cast(str, scanner)}: {part.iloc[0]['reason']}")
     return lines
 
 

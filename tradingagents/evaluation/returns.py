@@ -36,7 +36,11 @@ def window(day: date, horizon: int, sessions: Sequence[date]) -> Window | None:
     """The ``horizon``-session window after the pick ``day``: entry at the next session's open,
     exit at the close ``horizon`` sessions later counting the entry session (1: the entry
     session's close). None when ``sessions`` (sorted) do not reach that far."""
-    start = int(np.searchsorted(np.asarray(sessions, dtype="datetime64[D]"), day, side="right"))
+    start = int(
+        np.searchsorted(
+            np.asarray(sessions, dtype="datetime64[D]"), np.datetime64(day, "D"), side="right"
+        )
+    )
     end = start + horizon - 1
     if end >= len(sessions):
         return None
@@ -181,7 +185,8 @@ def forward_rows(picks: pd.DataFrame, horizons: Sequence[int], returns: Returns)
     kept with ``return_reason`` and null returns.
     """
     records: list[dict[str, object]] = []
-    for pick in picks.to_dict("records"):
+    for record in picks.to_dict("records"):
+        pick = {str(key): value for key, value in record.items()}
         for horizon in horizons:
             records.append({**pick, **_one(pick, horizon, returns)})
     columns = [*picks.columns, *RETURN_COLUMNS]
