@@ -51,6 +51,8 @@ def record_snapshot(
                     # listings) start empty in a scratch directory.
                     "resilience": {"cache": {"enabled": False}, "breaker": {"enabled": False}},
                     "cache_dir": scratch,
+                    # The snapshot is this run's record: no second copy in the run archive.
+                    "archive": {"enabled": False},
                     # A snapshot holds provider data only: an LLM call would be unrecorded cost.
                     "llm_rank": {"provider": None, "model": None},
                 }

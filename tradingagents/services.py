@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tradingagents.archive.store import RunArchiver
 from tradingagents.config._universe import UniverseSource
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
@@ -69,6 +70,8 @@ class RunServices:
         self.today = today
         #: Per-provider counters of this run (calls, retries, 429s, cache hits...).
         self.metrics = RunMetrics()
+        #: Where this run's responses are archived (a live run's, set by the discover node).
+        self.archive: RunArchiver | None = None
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
         self._once: dict[str, _Once] = {}

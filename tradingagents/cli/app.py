@@ -39,6 +39,7 @@ app = typer.Typer(
 scanners_app = typer.Typer(help="List and explain the installed scanners.")
 breakers_app = typer.Typer(help="Show or reset the per-scanner circuit breakers.")
 snapshot_app = typer.Typer(help="Record and inspect replay snapshots.")
+runs_app = typer.Typer(help="List, show and replay the archived live runs.")
 
 
 def _help_without_subcommand(ctx: typer.Context) -> None:
@@ -52,6 +53,7 @@ for _group, _name in (
     (scanners_app, "scanners"),
     (breakers_app, "breakers"),
     (snapshot_app, "snapshot"),
+    (runs_app, "runs"),
 ):
     _group.callback(invoke_without_command=True)(_help_without_subcommand)
     app.add_typer(_group, name=_name)

@@ -7,6 +7,7 @@ from tradingagents.config._evaluation import EvaluationConfig
 from tradingagents.config._execution import (
     BUILTIN_PIPELINES,
     BUILTIN_SCANNERS,
+    ArchiveConfig,
     HistoryConfig,
     PipelineSettings,
     ScannerExecutionConfig,
@@ -30,6 +31,7 @@ __all__ = [
     "BUILTIN_PIPELINES",
     "BUILTIN_SCANNERS",
     "DEFAULT_UNIVERSE",
+    "ArchiveConfig",
     "BreakerConfig",
     "CacheConfig",
     "DiscoveryConfig",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, WrapValidator, field_validator
 from tradingagents.config._base import FROZEN
 from tradingagents.config._evaluation import EvaluationConfig
 from tradingagents.config._execution import (
+    ArchiveConfig,
     HistoryConfig,
     PipelineSettings,
     ScannerExecutionConfig,
@@ -71,6 +72,9 @@ class DiscoveryConfig(BaseModel):
     )
     history: HistoryConfig = Field(
         default=HistoryConfig(), description="The run history, which dispatch order reads."
+    )
+    archive: ArchiveConfig = Field(
+        default=ArchiveConfig(), description="The run archive of live runs' responses."
     )
     scanners: dict[str, ScannerSettings] = Field(
         default_factory=dict,

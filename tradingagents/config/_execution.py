@@ -97,6 +97,26 @@ class HistoryConfig(BaseModel):
     )
 
 
+class ArchiveConfig(BaseModel):
+    """The run archive: every live run's raw responses, replayable later (``archive/`` in the
+    state directory)."""
+
+    model_config = FROZEN
+
+    enabled: bool = Field(
+        default=True,
+        description="Keep every live run's responses (redacted, deduplicated by content hash) "
+        "in archive/ of the state directory, so `tradingagents runs replay RUN_ID` can replay "
+        "it offline. Replay runs and record_snapshot's runs are not archived.",
+    )
+    max_megabytes: float = Field(
+        default=500.0,
+        gt=0,
+        description="Size bound of the archive (response bodies and manifests); over it, the "
+        "oldest runs are dropped with the responses no other run shares.",
+    )
+
+
 class ScannerSettings(ScannerParams):
     """Settings every scanner understands; scanner-specific params ride along as extras.
 

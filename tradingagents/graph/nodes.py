@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.config import get_stream_writer
 
+from tradingagents.archive.store import RunArchiver, archive_of
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, FilterConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
@@ -24,7 +25,7 @@ from tradingagents.discovery.scoring import RankConfig, score_breakdown
 from tradingagents.engine import CancelToken, ExecutionPolicy, ScanJob, run_scanners
 from tradingagents.engine.records import ScannerOutcome
 from tradingagents.engine.reporting import EventSink
-from tradingagents.errors import CandidateError, ConfigError, ConfigProblem
+from tradingagents.errors import CandidateError, ConfigError, ConfigProblem, SnapshotError
 from tradingagents.graph.state import DiscoveryState
 from tradingagents.graph.timings import RunRecorder, with_expected
 from tradingagents.graph.tracing import callback_tracer
@@ -163,6 +164,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         source = dict(self.source()) if self.source is not None else None
         run_id = new_run_id(self.clock.now())
         services = self.services(trade_date) if self.services is not None else None
+        archive = _start_archive(services, run_id, trade_date, self.clock.now())
         transitions_before = self._transitions()
         problems: list[str] = []
         jobs, breakers_usable = self._admit(run_jobs, problems)
@@ -181,9 +183,15 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
                 clock=self.clock,
             )
         except BaseException as exc:
+            if archive is not None:
+                archive.discard()
             # A cancelled run is history too (unfinished scanners as cancelled), not breakers'.
             recorder.save(getattr(exc, "scanner_runs", None), [])
             raise
+        if archive is not None:
+            warning = archive.commit({o.record["name"]: o.record["status"] for o in outcomes})
+            if warning is not None:
+                _note(problems, warning)
         if breakers_usable:
             self._record(outcomes, problems)
         recorder.save([o.record for o in outcomes], problems)
@@ -205,6 +213,9 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
             "run_id": run_id,
         }
         if source is not None:
+            if archive is not None and archive.archived:
+                # `tradingagents runs replay <run_id>` replays this run from the archive.
+                source["archive"] = run_id
             update["source"] = source
         return update
 
@@ -268,6 +279,24 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
             for name, moves in sorted(self.breakers.transitions().items())
             if moves[before.get(name, 0) :]
         }
+
+
+def _start_archive(
+    services: RunServices | None, run_id: str, trade_date: date, started: datetime
+) -> RunArchiver | None:
+    """The recorder of a live run's responses (``discovery.archive``), set as
+    ``services.archive``; None for replay runs, or when archiving is off."""
+    if services is None:
+        return None
+    try:
+        hub = services.providers
+    except SnapshotError:  # a snapshot of another date: a replay, whose scanners will say so
+        return None
+    if not hub.is_live or not hub.config.archive.enabled:
+        return None
+    archive = archive_of(hub.config).start(run_id, trade_date, started)
+    services.archive = archive
+    return archive
 
 
 def _note(problems: list[str], message: str) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import ClassVar, Literal, TypeVar
 
+from tradingagents.archive.store import RunArchiver
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.discovery.context import ScanContext
 from tradingagents.errors import (
@@ -54,6 +55,12 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)
     delta = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(delta, 0.0), MAX_RETRY_AFTER_S)
+
+
+def _archive_of(ctx: ScanContext | None) -> RunArchiver | None:
+    # The run's archive (RunServices.archive): every response it used, cache hits included.
+    archive = getattr(getattr(ctx, "services", None), "archive", None)
+    return archive if isinstance(archive, RunArchiver) else None
 
 
 def _budgets_of(ctx: ScanContext | None) -> RunBudgets | None:
@@ -206,6 +213,9 @@ class ProviderClient:
             self._report(ctx, tool, exchange, time.monotonic() - start, exc)
             raise
         self._report(ctx, tool, exchange, time.monotonic() - start, None)
+        archive = _archive_of(ctx)
+        if archive is not None:
+            archive.add(request, response)
         return response
 
     def handler(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tradingagents.errors import ProviderError, ProviderTimeout
 from tradingagents.http import Request, Response, Transport
-from tradingagents.redaction import known_secrets, redact_bytes
+from tradingagents.redaction import known_secrets, redact_bytes, redact_text
 from tradingagents.replay.snapshot import Snapshot, SnapshotEntry, key_for, snapshot_path
 
 
@@ -92,27 +92,11 @@ class RecordingTransport:
 
     def send(self, request: Request, *, timeout: float, max_bytes: int) -> Response:
         response = self.inner.send(request, timeout=timeout, max_bytes=max_bytes)
-        if response.status >= 400 or request.method != "GET":
+        found = recorded(request, response)
+        if found is None:
             return response
-        content_type = response.header("Content-Type") or "application/json"
-        name = file_name_for(request, content_type)
-        entry = SnapshotEntry(
-            provider=request.provider,
-            # An endpoint reached by another URL than replay asks for (Reddit's OAuth host)
-            # is filed under the path replay will ask for.
-            path=snapshot_path(request),
-            params=dict(request.params),
-            file=name,
-            status=response.status,
-            content_type=content_type.split(";")[0].strip(),
-            latency_s=round(response.elapsed_s, 3),
-            origin="recorded",
-            description=f"GET {request.public_url()}",
-        )
-        # Some APIs echo the key in their answers (Alpha Vantage's quota notice does), an echo
-        # of the request URL shows it URL-encoded: every form goes.
-        body = redact_bytes(response.body, known_secrets() | request.secret_values())
-        target = self.root / name
+        entry, body = found
+        target = self.root / entry.file
         with self._lock:
             if any(e.key == entry.key for e in self.entries):
                 return response
@@ -120,3 +104,32 @@ class RecordingTransport:
             target.write_bytes(body)
             self.entries.append(entry)
         return response
+
+
+def recorded(request: Request, response: Response) -> tuple[SnapshotEntry, bytes] | None:
+    """The snapshot entry and the redacted body of a live response; None when it is not
+    recorded (an error status, or a POST: an OAuth token request's answer is a credential).
+
+    What snapshots and the run archive both write: only public parameters, with any known
+    secret scrubbed from them too, and a body with every form of every secret replaced.
+    """
+    if response.status >= 400 or request.method != "GET":
+        return None
+    secrets = known_secrets() | request.secret_values()
+    content_type = response.header("Content-Type") or "application/json"
+    entry = SnapshotEntry(
+        provider=request.provider,
+        # An endpoint reached by another URL than replay asks for (Reddit's OAuth host)
+        # is filed under the path replay will ask for.
+        path=snapshot_path(request),
+        params={name: redact_text(value, secrets) for name, value in request.params.items()},
+        file=file_name_for(request, content_type),
+        status=response.status,
+        content_type=content_type.split(";")[0].strip(),
+        latency_s=round(response.elapsed_s, 3),
+        origin="recorded",
+        description=redact_text(f"GET {request.public_url()}", secrets),
+    )
+    # Some APIs echo the key in their answers (Alpha Vantage's quota notice does), an echo
+    # of the request URL shows it URL-encoded: every form goes.
+    return entry, redact_bytes(response.body, secrets)

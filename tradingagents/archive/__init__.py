@@ -1,0 +1,25 @@
+"""The run archive: every live run's responses, content-addressed, replayable as a snapshot."""
+
+from tradingagents.archive.store import (
+    ArchivedRun,
+    ArchiveEntry,
+    ArchiveError,
+    CorruptRunManifest,
+    RunArchive,
+    RunArchiver,
+    RunManifest,
+    RunNotArchived,
+    archive_of,
+)
+
+__all__ = [
+    "ArchiveEntry",
+    "ArchiveError",
+    "ArchivedRun",
+    "CorruptRunManifest",
+    "RunArchive",
+    "RunArchiver",
+    "RunManifest",
+    "RunNotArchived",
+    "archive_of",
+]

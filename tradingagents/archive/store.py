@@ -1,0 +1,482 @@
+"""The run archive: every live run's raw responses, content-addressed, replayable as a snapshot."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from pydantic import AwareDatetime, Field, ValidationError
+
+from tradingagents import paths
+from tradingagents.config import DiscoveryConfig
+from tradingagents.errors import TradingAgentsError
+from tradingagents.http import Request, Response
+from tradingagents.replay.files import MissingFile, UnsafeFile, parse_json, read_regular
+from tradingagents.replay.snapshot import (
+    MANIFEST,
+    MANIFEST_MAX_BYTES,
+    MANIFEST_MAX_DEPTH,
+    Manifest,
+    SnapshotEntry,
+    write_manifest,
+)
+from tradingagents.replay.transport import recorded
+from tradingagents.sqlite_files import connect, open_healing
+from tradingagents.validation import problems_from_validation
+
+logger = logging.getLogger("tradingagents.archive")
+
+#: The archive's directory under the state directory.
+ARCHIVE_DIR = "archive"
+#: A run's id as the discover node makes it (``20261202T093726Z-1a2b3c4d``), and nothing that
+#: could name a path outside ``runs/``.
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+#: How long one commit waits for another process's (they are short: renames and a manifest).
+LOCK_TIMEOUT_S = 10.0
+#: A run's staged responses left behind this long (its process died) are swept by a commit.
+STALE_STAGING_S = 24 * 3600.0
+
+
+class ArchiveError(TradingAgentsError):
+    """The run archive cannot do what was asked; the message names the file or run."""
+
+
+class RunNotArchived(ArchiveError, KeyError):
+    """No archived run has this id; ``suggestions`` are the closest ids that exist."""
+
+    def __init__(self, run_id: str, suggestions: tuple[str, ...] = ()) -> None:
+        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"no archived run {run_id!r}{hint}")
+        self.run_id = run_id
+        self.suggestions = suggestions
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class CorruptRunManifest(ArchiveError):
+    """A run's manifest in the archive cannot be read; ``path`` names it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"archived run manifest {path}: {reason}")
+        self.path = path
+
+
+class ArchiveEntry(SnapshotEntry):
+    """A snapshot entry whose body is the blob ``sha256`` (``size`` bytes, redacted)."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
+class RunManifest(Manifest):
+    """``runs/<run_id>.json``: a snapshot manifest plus the run's id and scanner statuses."""
+
+    run_id: str = Field(pattern=_RUN_ID.pattern)
+    recorded_at: AwareDatetime
+    #: Each scanner's status in the run (``ok``, ``failed``, ``skipped``...).
+    scanners: dict[str, str] = Field(default_factory=dict)
+    responses: tuple[ArchiveEntry, ...]
+
+    def snapshot_manifest(self) -> Manifest:
+        """The plain snapshot manifest of this run (what :meth:`RunArchive.materialize` writes)."""
+        keep = set(SnapshotEntry.model_fields)
+        return Manifest(
+            trade_date=self.trade_date,
+            kind="recorded",
+            created_by=self.created_by,
+            recorded_at=self.recorded_at,
+            notes=self.notes,
+            responses=tuple(
+                SnapshotEntry(**{k: v for k, v in dict(e).items() if k in keep})
+                for e in self.responses
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class ArchivedRun:
+    """One archived live run, as its manifest describes it."""
+
+    run_id: str
+    trade_date: date
+    recorded_at: datetime
+    #: How many responses the run's replay can serve.
+    responses: int
+    #: Their total size (before deduplication with other runs).
+    bytes: int
+    #: Responses per provider.
+    providers: Mapping[str, int]
+    #: Each scanner's status in the run.
+    scanners: Mapping[str, str]
+    manifest: RunManifest = field(repr=False)
+
+
+def _archived(manifest: RunManifest) -> ArchivedRun:
+    return ArchivedRun(
+        run_id=manifest.run_id,
+        trade_date=manifest.trade_date,
+        recorded_at=manifest.recorded_at,
+        responses=len(manifest.responses),
+        bytes=sum(e.size for e in manifest.responses),
+        providers=dict(sorted(Counter(e.provider for e in manifest.responses).items())),
+        scanners=dict(manifest.scanners),
+        manifest=manifest,
+    )
+
+
+def _write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    # A reader (a replay, another process's commit) sees no file or the complete one.
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temp, "xb") as file:
+            file.write(data)
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+class RunArchive:
+    """The archive under ``root`` (``<state_dir>/archive``): ``blobs/<sha[:2]>/<sha256>`` holds
+    each distinct redacted body once, ``runs/<run_id>.json`` each run's manifest.
+
+    A run's responses are staged under ``staging/<run_id>/`` while it runs and moved into
+    ``blobs/`` with its manifest when it ends, under a lock shared by processes; the size bound
+    (``max_bytes``) is enforced then, dropping the oldest runs and the blobs no kept run uses.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, max_bytes: int | None = None) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self._problems: list[CorruptRunManifest] = []
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.root / "blobs"
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs_dir / sha256[:2] / sha256
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _manifests(self) -> tuple[list[RunManifest], list[CorruptRunManifest]]:
+        found: list[RunManifest] = []
+        broken: list[CorruptRunManifest] = []
+        try:
+            names = sorted(p.name for p in self.runs_dir.iterdir() if p.suffix == ".json")
+        except FileNotFoundError:
+            return [], []
+        for name in names:
+            if name.startswith("."):
+                continue  # a manifest being written
+            try:
+                found.append(self._read(self.runs_dir / name))
+            except CorruptRunManifest as exc:
+                broken.append(exc)
+        found.sort(key=lambda m: (m.recorded_at, m.run_id), reverse=True)
+        return found, broken
+
+    def _read(self, path: Path) -> RunManifest:
+        try:
+            raw = parse_json(
+                read_regular(path.parent, path.name, limit=MANIFEST_MAX_BYTES),
+                max_depth=MANIFEST_MAX_DEPTH,
+            )
+        except MissingFile:
+            raise CorruptRunManifest(path, "no such file") from None
+        except UnsafeFile as exc:
+            raise CorruptRunManifest(path, exc.reason) from None
+        try:
+            manifest = RunManifest.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(str(p) for p in problems_from_validation(exc, ()))
+            raise CorruptRunManifest(path, f"invalid: {problems}") from None
+        if f"{manifest.run_id}.json" != path.name:
+            raise CorruptRunManifest(path, f"holds run {manifest.run_id!r}, not its file name's")
+        return manifest
+
+    def runs(self) -> list[ArchivedRun]:
+        """Every readable archived run, newest first; :meth:`problems` names the unreadable."""
+        found, self._problems = self._manifests()
+        return [_archived(m) for m in found]
+
+    def problems(self) -> list[CorruptRunManifest]:
+        """The manifests the last :meth:`runs` could not read, each naming its file."""
+        return list(self._problems)
+
+    def get(self, run_id: str) -> ArchivedRun:
+        """The archived run ``run_id``; :class:`RunNotArchived` (with close ids) when there is
+        none, :class:`CorruptRunManifest` when its manifest cannot be read."""
+        if not _RUN_ID.match(run_id):
+            raise RunNotArchived(run_id, self._close_to(run_id))
+        path = self.runs_dir / f"{run_id}.json"
+        if not path.exists():
+            raise RunNotArchived(run_id, self._close_to(run_id))
+        return _archived(self._read(path))
+
+    def _close_to(self, run_id: str) -> tuple[str, ...]:
+        try:
+            known = [p.stem for p in self.runs_dir.glob("*.json") if not p.name.startswith(".")]
+        except OSError:
+            return ()
+        # Ids share their date prefix: a suffix typo is judged on the suffix too.
+        return tuple(difflib.get_close_matches(run_id, known, n=3, cutoff=0.75))
+
+    def for_trade_date(self, day: date) -> list[ArchivedRun]:
+        """The archived runs for trade date ``day``, newest first."""
+        return [run for run in self.runs() if run.trade_date == day]
+
+    def materialize(self, run_id: str, dest: str | os.PathLike[str]) -> Path:
+        """Write run ``run_id`` as a regular snapshot directory at ``dest`` (which must not hold
+        a snapshot yet): ``load_snapshot(dest)`` and ``source = {mode = "replay", snapshot =
+        dest}`` replay it. Raises :class:`ArchiveError` when a response's blob is missing."""
+        run = self.get(run_id)
+        dest = Path(dest)
+        if (dest / MANIFEST).exists():
+            raise ArchiveError(f"{dest} already holds a snapshot; materialize into a new directory")
+        dest.mkdir(parents=True, exist_ok=True)
+        for entry in run.manifest.responses:
+            blob = self.blob_path(entry.sha256)
+            target = dest / entry.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                shutil.copyfile(blob, target)
+            except FileNotFoundError:
+                raise ArchiveError(
+                    f"archived run {run_id}: the response {entry.key!r} is missing from the "
+                    f"archive ({blob})"
+                ) from None
+        write_manifest(dest, run.manifest.snapshot_manifest())
+        return dest
+
+    def size(self) -> int:
+        """Bytes on disk: every blob and manifest (staged responses not counted)."""
+        return sum(
+            path.stat().st_size
+            for directory in (self.blobs_dir, self.runs_dir)
+            if directory.exists()
+            for path in directory.rglob("*")
+            if path.is_file()
+        )
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def start(self, run_id: str, trade_date: date, recorded_at: datetime) -> RunArchiver:
+        """A recorder for one live run's responses; :meth:`RunArchiver.commit` archives them."""
+        return RunArchiver(self, run_id, trade_date, recorded_at)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        # An exclusive SQLite transaction is the lock: shared by threads and processes on every
+        # platform, waits bounded, and a corrupt lock file is moved aside and made anew.
+        opened = open_healing(
+            self.root / "lock.sqlite",
+            lambda p: connect(p, timeout_s=LOCK_TIMEOUT_S, wal=False),
+            what="run archive lock",
+            logger=logger,
+        )
+        if opened.conn is None:
+            raise ArchiveError(f"run archive {self.root}: cannot lock ({opened.failure})")
+        conn = opened.conn
+        try:
+            try:
+                conn.execute("BEGIN EXCLUSIVE")
+            except sqlite3.Error as exc:
+                raise ArchiveError(f"run archive {self.root}: cannot lock ({exc})") from None
+            try:
+                yield
+            finally:
+                conn.rollback()
+        finally:
+            conn.close()
+
+    def _commit(self, manifest: RunManifest, staging: Path) -> str | None:
+        """Move the staged blobs in, write the manifest, enforce the bound; a warning when the
+        run itself did not fit."""
+        with self._locked():
+            for entry in manifest.responses:
+                blob = self.blob_path(entry.sha256)
+                staged = staging / entry.sha256
+                if blob.exists():
+                    continue
+                blob.parent.mkdir(parents=True, exist_ok=True)
+                if staged.exists():
+                    os.replace(staged, blob)
+                else:
+                    # Staged under the same sha by another key of this run and moved already.
+                    raise ArchiveError(f"run {manifest.run_id}: response {entry.sha256} not staged")
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            data = json.dumps(manifest.model_dump(mode="json"), indent=1) + "\n"
+            _write_atomic(self.runs_dir / f"{manifest.run_id}.json", data.encode(), durable=True)
+            shutil.rmtree(staging, ignore_errors=True)
+            dropped = self._prune()
+        if manifest.run_id in dropped:
+            return (
+                f"run archive: run {manifest.run_id} alone exceeds discovery.archive."
+                "max_megabytes; not kept"
+            )
+        return None
+
+    def prune(self) -> list[str]:
+        """Enforce the size bound now (see the class); the ids of the runs dropped."""
+        with self._locked():
+            return self._prune()
+
+    def _prune(self) -> list[str]:
+        manifests, _ = self._manifests()  # newest first; unreadable ones keep no blob alive
+        sizes: dict[str, int] = {}
+        for path in self.blobs_dir.glob("*/*") if self.blobs_dir.exists() else ():
+            if path.is_file():
+                sizes[path.name] = path.stat().st_size
+        manifest_bytes = {
+            m.run_id: (self.runs_dir / f"{m.run_id}.json").stat().st_size for m in manifests
+        }
+        kept = list(manifests)
+        dropped: list[str] = []
+
+        def used(runs: list[RunManifest]) -> set[str]:
+            return {e.sha256 for m in runs for e in m.responses}
+
+        def total(runs: list[RunManifest]) -> int:
+            return sum(sizes.get(s, 0) for s in used(runs)) + sum(
+                manifest_bytes[m.run_id] for m in runs
+            )
+
+        if self.max_bytes is not None:
+            while kept and total(kept) > self.max_bytes:
+                oldest = kept.pop()
+                dropped.append(oldest.run_id)
+                (self.runs_dir / f"{oldest.run_id}.json").unlink(missing_ok=True)
+        # Blobs no kept run uses: the dropped runs', and any a crashed commit left behind. Safe
+        # under the lock: blobs only arrive, with their manifest, under it.
+        keep = used(kept)
+        for sha in set(sizes) - keep:
+            self.blob_path(sha).unlink(missing_ok=True)
+        self._sweep_staging()
+        return dropped
+
+    def _sweep_staging(self) -> None:
+        staging = self.root / "staging"
+        if not staging.exists():
+            return
+        now = time.time()
+        for run in staging.iterdir():
+            with contextlib.suppress(OSError):
+                if now - run.stat().st_mtime > STALE_STAGING_S:
+                    shutil.rmtree(run, ignore_errors=True)
+
+
+class RunArchiver:
+    """Collects one live run's responses (thread-safe) and archives them at :meth:`commit`.
+
+    Never raises into the run: the first failure (an unwritable directory, a full disk) stops
+    the recording and becomes the run's warning.
+    """
+
+    def __init__(
+        self, archive: RunArchive, run_id: str, trade_date: date, recorded_at: datetime
+    ) -> None:
+        if not _RUN_ID.match(run_id):
+            raise ValueError(f"not a run id: {run_id!r}")
+        self.archive = archive
+        self.run_id = run_id
+        self.trade_date = trade_date
+        self.recorded_at = recorded_at.astimezone(UTC)
+        self.staging = archive.root / "staging" / run_id
+        self._entries: dict[str, ArchiveEntry] = {}
+        self._lock = threading.Lock()
+        self.problem: str | None = None
+        #: Whether :meth:`commit` archived the run.
+        self.archived = False
+
+    def add(self, request: Request, response: Response) -> None:
+        """Keep ``response`` (its first one per request), redacted before it is hashed."""
+        if self.problem is not None:
+            return
+        try:
+            found = recorded(request, response)
+            if found is None:
+                return
+            entry, body = found
+            with self._lock:
+                if entry.key in self._entries:
+                    return
+            sha = hashlib.sha256(body).hexdigest()
+            staged = self.staging / sha
+            if not staged.exists():
+                self.staging.mkdir(parents=True, exist_ok=True)
+                _write_atomic(staged, body)
+            with self._lock:
+                self._entries.setdefault(
+                    entry.key, ArchiveEntry(**dict(entry), sha256=sha, size=len(body))
+                )
+        except Exception as exc:  # a recorder must never cost the run its data
+            self._fail(f"run archive: not recording run {self.run_id} ({exc})")
+
+    def _fail(self, message: str) -> None:
+        with self._lock:
+            if self.problem is None:
+                self.problem = message
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def commit(self, scanners: Mapping[str, str] | None = None, *, notes: str = "") -> str | None:
+        """Archive the run's responses with its scanner statuses (a run that fetched nothing
+        leaves nothing); a warning for the run when it could not be archived (or did not fit),
+        else None. Never raises."""
+        if self.problem is not None:
+            return self.problem
+        with self._lock:
+            entries = tuple(self._entries.values())
+        if not entries:
+            return None  # nothing fetched, nothing to replay
+        manifest = RunManifest(
+            trade_date=self.trade_date,
+            kind="recorded",
+            created_by="tradingagents.archive",
+            recorded_at=self.recorded_at,
+            notes=notes,
+            run_id=self.run_id,
+            scanners=dict(scanners or {}),
+            responses=entries,
+        )
+        try:
+            warning = self.archive._commit(manifest, self.staging)
+        except (ArchiveError, OSError, sqlite3.Error) as exc:
+            self._fail(f"run archive: run {self.run_id} not archived ({exc})")
+            return self.problem
+        self.archived = warning is None
+        return warning
+
+    def discard(self) -> None:
+        """Forget the run's staged responses (a run that did not finish)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def archive_of(config: DiscoveryConfig) -> RunArchive:
+    """The run archive of ``config``: ``archive/`` of its state directory, with its bound."""
+    root = paths.state_dir(config.resilience.state_dir) / ARCHIVE_DIR
+    return RunArchive(root, max_bytes=int(config.archive.max_megabytes * 1_000_000))

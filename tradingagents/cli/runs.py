@@ -1,0 +1,168 @@
+"""``tradingagents runs list|show|replay``: the archived live runs, and replaying one offline."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tradingagents.cli.app import runs_app
+from tradingagents.cli.common import (
+    CONFIG_OPTION,
+    CONTEXT,
+    EXIT_FAILED,
+    fail,
+    load_cli_settings,
+    stderr,
+    stdout,
+)
+
+if TYPE_CHECKING:
+    from tradingagents.archive import ArchivedRun, RunArchive
+
+RUN_ID = typer.Argument(help="The run's id (`runs list` shows them).", show_default=False)
+
+
+def _archive(config_file: Path | None) -> RunArchive:
+    from tradingagents.archive import archive_of  # noqa: PLC0415
+
+    return archive_of(load_cli_settings(config_file).discovery)
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} B"
+
+
+def _when(run: ArchivedRun) -> str:
+    return run.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _get(archive: RunArchive, run_id: str) -> ArchivedRun:
+    from tradingagents.archive import ArchiveError  # noqa: PLC0415
+
+    try:
+        return archive.get(run_id)
+    except ArchiveError as exc:
+        raise fail(str(exc)) from None
+
+
+@runs_app.command("list", context_settings=CONTEXT)
+def runs_list(config_file: Annotated[Path | None, CONFIG_OPTION] = None) -> None:
+    """The archived live runs, newest first; an unreadable manifest is named, not fatal."""
+    archive = _archive(config_file)
+    runs = archive.runs()
+    err = stderr()
+    for problem in archive.problems():
+        err.print(f"warning: {escape(str(problem))}", soft_wrap=True)
+    if not runs:
+        err.print(f"no archived runs in {escape(str(archive.root))}")
+        return
+    # No outer border: the five columns fit 80 columns with the run id whole.
+    table = Table(
+        title=f"{len(runs)} archived runs", title_justify="left", show_edge=False, pad_edge=False
+    )
+    table.add_column("run id", no_wrap=True)
+    table.add_column("trade date", no_wrap=True)
+    table.add_column("recorded at", no_wrap=True)
+    table.add_column("responses", justify="right")
+    table.add_column("size", justify="right", no_wrap=True)
+    for run in runs:
+        table.add_row(
+            run.run_id, run.trade_date.isoformat(), _when(run), str(run.responses), _size(run.bytes)
+        )
+    stdout().print(table)
+
+
+@runs_app.command("show", context_settings=CONTEXT)
+def runs_show(
+    run_id: Annotated[str, RUN_ID],
+    config_file: Annotated[Path | None, CONFIG_OPTION] = None,
+) -> None:
+    """One archived run: trade date, when it ran, responses per provider, scanner statuses."""
+    run = _get(_archive(config_file), run_id)
+    console = stdout()
+    console.print(f"run          {run.run_id}")
+    console.print(f"trade date   {run.trade_date.isoformat()}")
+    console.print(f"recorded at  {run.recorded_at.isoformat(timespec='seconds')}")
+    console.print(f"size         {_size(run.bytes)} in {run.responses} responses")
+    table = Table(title="responses per provider", title_justify="left")
+    table.add_column("provider", no_wrap=True)
+    table.add_column("responses", justify="right")
+    for provider, count in run.providers.items():
+        table.add_row(provider, str(count))
+    console.print(table)
+    if run.scanners:
+        scanners = Table(title="scanners in the live run", title_justify="left")
+        scanners.add_column("scanner", no_wrap=True)
+        scanners.add_column("status", no_wrap=True)
+        for name, status in sorted(run.scanners.items()):
+            scanners.add_row(name, status)
+        console.print(scanners)
+
+
+@runs_app.command("replay", context_settings=CONTEXT)
+def runs_replay(
+    ctx: typer.Context,
+    run_id: Annotated[str, RUN_ID],
+    config_file: Annotated[Path | None, CONFIG_OPTION] = None,
+    out: Annotated[
+        Path,
+        typer.Option(help="Root directory of the run files (DIR/discovery/DATE/run_HH_MM_SS/)."),
+    ] = Path("results"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the final state as JSON on stdout, only that.")
+    ] = False,
+) -> None:
+    """Replay an archived live run offline, as `discover` prints and writes a run.
+
+    The scanners the live run skipped are skipped again; the others are served its responses.
+    """
+    from tradingagents.archive import ArchiveError  # noqa: PLC0415
+    from tradingagents.cli.discover import SourceMode, discover  # noqa: PLC0415
+
+    archive = _archive(config_file)
+    run = _get(archive, run_id)
+    skipped = sorted(name for name, status in run.scanners.items() if status == "skipped")
+    with tempfile.TemporaryDirectory(prefix="tradingagents-replay-") as scratch:
+        try:
+            snapshot = archive.materialize(run.run_id, Path(scratch) / run.run_id)
+        except (ArchiveError, OSError) as exc:
+            stderr().print(f"error: {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(EXIT_FAILED) from None
+        if not as_json:
+            stderr().print(
+                f"replaying archived run {run.run_id} ({run.trade_date.isoformat()}, "
+                f"{run.responses} responses)"
+            )
+        discover(
+            ctx,
+            trade_date=run.trade_date.isoformat(),
+            source=SourceMode.replay,
+            live=False,
+            snapshot=str(snapshot),
+            replay_latency=False,
+            sequential=False,
+            max_workers=None,
+            timeout=None,
+            only=None,
+            skip=_known(skipped) or None,
+            config_file=config_file,
+            out=out,
+            as_json=as_json,
+        )
+
+
+def _known(names: list[str]) -> list[str]:
+    # A scanner uninstalled since the live run cannot be named in --skip; it is not run anyway.
+    from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
+
+    registry = load_registry()
+    known = {*registry.names(), *(failure.name for failure in registry.failures)}
+    return [name for name in names if name in known]
