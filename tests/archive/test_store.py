@@ -337,3 +337,32 @@ def test_a_commit_that_cannot_write_is_a_warning_and_leaves_no_staging(tmp_path:
     assert warning is not None
     assert "run-a not archived" in warning and "runs" in warning
     assert not (archive.root / "staging" / "run-a").exists()
+
+
+def test_concurrent_commits_under_the_bound_leave_every_kept_run_whole(tmp_path: Path) -> None:
+    shared = b"s" * 3000
+    archive = RunArchive(tmp_path / "archive", max_bytes=40_000)
+    warnings: list[str | None] = []
+
+    def commit(n: int) -> None:
+        bodies = {"shared": shared, f"own{n}": bytes([n]) * 3000, f"more{n}": bytes([n, 1]) * 900}
+        warnings.append(archive_run(archive, f"run-{n:02d}", at(n), bodies))
+
+    threads = [threading.Thread(target=commit, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    kept = archive.runs()
+    # A run committed after newer ones filled the bound is dropped at once, and says why.
+    late = [w for w in warnings if w is not None]
+    assert all("is older than the runs" in w for w in late)
+    assert len(kept) + len(late) <= 12
+    assert 0 < len(kept) < 12 and archive.size() <= 40_000
+    # The newest runs by recorded time are the ones kept, whatever order they committed in.
+    assert [r.run_id for r in kept] == [f"run-{n:02d}" for n in range(11, 11 - len(kept), -1)]
+    used = {e.sha256 for run in kept for e in run.manifest.responses}
+    on_disk = {p.name for p in (archive.root / "blobs").rglob("*") if p.is_file()}
+    assert on_disk == used
+    for run in kept:
+        archive.materialize(run.run_id, tmp_path / "out" / run.run_id)

@@ -334,12 +334,14 @@ class RunArchive:
             _write_atomic(self.runs_dir / f"{manifest.run_id}.json", data.encode(), durable=True)
             shutil.rmtree(staging, ignore_errors=True)
             dropped = self._prune()
-        if manifest.run_id in dropped:
-            return (
-                f"run archive: run {manifest.run_id} alone exceeds discovery.archive."
-                "max_megabytes; not kept"
-            )
-        return None
+        if manifest.run_id not in dropped:
+            return None
+        if sum(e.size for e in manifest.responses) > (self.max_bytes or 0):
+            why = "alone exceeds discovery.archive.max_megabytes"
+        else:
+            # Committed after newer runs that fill the bound: the oldest go first.
+            why = "is older than the runs discovery.archive.max_megabytes keeps"
+        return f"run archive: run {manifest.run_id} {why}; not kept"
 
     def prune(self) -> list[str]:
         """Enforce the size bound now (see the class); the ids of the runs dropped."""
