@@ -105,8 +105,9 @@ class Scanner(ABC, Generic[P_co]):
             raise RegistryError(
                 f"{cls.__qualname__}.pipeline must be a snake_case string, got {pipeline!r}"
             )
+        # "in", not .get(): a declared None is a mistake too, not "says nothing".
         point_in_time = cls.__dict__.get("point_in_time")
-        if point_in_time is not None and point_in_time not in POINT_IN_TIME:
+        if "point_in_time" in cls.__dict__ and point_in_time not in POINT_IN_TIME:
             raise RegistryError(
                 f"{cls.__qualname__}.point_in_time must be one of {', '.join(POINT_IN_TIME)}, "
                 f"got {point_in_time!r}"
