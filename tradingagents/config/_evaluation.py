@@ -50,6 +50,13 @@ class EvaluationConfig(BaseModel):
         "return vs the benchmark.",
     )
 
+    fetch_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Live evaluation: how long loading the universe's and the benchmark's "
+        "daily bars (through the incremental price cache, before any day runs) may take.",
+    )
+
     @field_validator("horizons", "top_n", mode="before")
     @classmethod
     def _list_as_tuple(cls, value: object) -> object:

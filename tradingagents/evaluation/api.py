@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tradingagents import __version__
+from tradingagents import __version__, paths
 from tradingagents.calendar import sessions_between
 from tradingagents.config import DiscoveryConfig, deep_merge, load_config
 from tradingagents.config._universe import UniverseSource
-from tradingagents.errors import TradingAgentsError
 from tradingagents.evaluation.engines import choose_engine, run
+from tradingagents.evaluation.errors import EvaluationError
+from tradingagents.evaluation.live_bars import LiveBars, bar_window, fetch_live_bars
 from tradingagents.evaluation.picks import PICK_COLUMNS, DayResult, DayTask, WorkSpec
 from tradingagents.evaluation.plan import DataOnHand, NotEvaluable, not_evaluable, plan_days
 from tradingagents.evaluation.report import ReportInfo, markdown, write_outputs
@@ -23,9 +26,11 @@ from tradingagents.evaluation.returns import Returns, forward_rows
 from tradingagents.evaluation.stats import StatsPolicy, group_stats
 from tradingagents.evaluation.store import DayStore, file_digest, picks_key
 
+if TYPE_CHECKING:
+    from tradingagents.archive import ArchivedRun, RunArchive
+    from tradingagents.replay.bars import BarArchive
 
-class EvaluationError(TradingAgentsError):
-    """The evaluation cannot run as asked: a bad range, no bars, a universe not kept per day."""
+__all__ = ["EVALUATION_OVERRIDES", "EvaluationError", "EvaluationResult", "evaluate"]
 
 
 #: What evaluation changes in the discovery config, whatever the user's: no LLM re-ranking (not
@@ -36,6 +41,8 @@ EVALUATION_OVERRIDES: Mapping[str, Any] = {
     "rank": {"max_candidates": 100_000},
     "history": {"enabled": False},
     "resilience": {"breaker": {"enabled": False}},
+    # A past day's run is no live run to replay later (and would pass for one on that day).
+    "archive": {"enabled": False},
 }
 
 
@@ -57,15 +64,20 @@ class EvaluationResult:
     synthetic: bool
     markdown: str
     files: Mapping[str, Path] = field(default_factory=dict)
+    #: What the data lacked (e.g. a symbol whose live bars could not be loaded), as reported.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Data:
     bars_path: str | None
-    archive: Any  # BarArchive | None
+    archive: BarArchive | None
     synthetic: bool
     snapshots: dict[date, str]
     label: str
+    #: Symbol -> why it has no bars (a live load that failed); its picks keep the reason.
+    missing: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 def _as_date(value: date | str | None, name: str) -> date | None:
@@ -159,8 +171,13 @@ def evaluate(
         )
     engine = choose_engine(workers, cluster)
     data = _data(settings, bars)
-    source = _bar_source(data)  # before any day runs: a live run without bars stops here
     days = _days(_as_date(start, "--from"), _as_date(end, "--to"), data, max(policy.horizons))
+    if data.archive is None:
+        # Live without a bar archive: every bar the days and their returns read, fetched once
+        # through the incremental price cache before any day runs.
+        data = _live_data(settings, data, days)
+    source = _bar_source(data)
+    data = _with_archived_runs(settings, data, days)
     discovery = deep_merge(settings.model_dump(mode="json"), EVALUATION_OVERRIDES)
     discovery.pop("evaluation")
 
@@ -185,6 +202,8 @@ def evaluate(
             "bars": file_digest(data.bars_path) if data.bars_path else None,
             "version": __version__,
             "skip_reasons": reasons,
+            # A day replaying an archived run picks differently from one that cannot.
+            "snapshots": {d.isoformat(): Path(p).name for d, p in sorted(data.snapshots.items())},
         }
     )
     tasks = [DayTask(p.day, p.snapshot, tuple(p.disabled)) for p in plans]
@@ -232,7 +251,9 @@ def _finish(
         days[0], source.last_day + timedelta(days=7 * max(policy.horizons) + 14)
     )
     universe = tuple(s for s in settings.universe if isinstance(s, str) and s != policy.benchmark)
-    returns = Returns(source, calendar, benchmark=policy.benchmark, universe=universe)
+    returns = Returns(
+        source, calendar, benchmark=policy.benchmark, universe=universe, missing=data.missing
+    )
     rows = forward_rows(picks.reset_index(drop=True), policy.horizons, returns)
     stats = group_stats(
         rows,
@@ -259,38 +280,124 @@ def _finish(
         synthetic=data.synthetic,
         source=data.label,
         engine=engine,
+        warnings=data.warnings,
     )
     text = markdown(info, stats, rows, excluded, runs)
     files: dict[str, Path] = {}
     if out is not None:
         files = write_outputs(Path(out), rows, stats, text, info)
     return EvaluationResult(
-        rows, stats, tuple(excluded), tuple(days), days_run, data.synthetic, text, files
+        rows,
+        stats,
+        tuple(excluded),
+        tuple(days),
+        days_run,
+        data.synthetic,
+        text,
+        files,
+        data.warnings,
     )
+
+
+def _live_data(settings: DiscoveryConfig, data: _Data, days: list[date]) -> _Data:
+    """``data`` with the bars of the universe and the benchmark fetched live over the days'
+    window; a symbol that fails is kept in ``missing`` with the reason and a warning."""
+    from tradingagents.replay import BarArchive  # noqa: PLC0415
+
+    policy = settings.evaluation
+    window = bar_window(days[0], days[-1], max(policy.horizons), date.today())
+    symbols = [s for s in settings.universe if isinstance(s, str)]
+    loaded: LiveBars = fetch_live_bars(settings, [*symbols, policy.benchmark], window)
+    if loaded.path is None:
+        first = next(iter(loaded.failures.items()), ("-", "no symbols"))
+        raise EvaluationError(
+            f"no bars could be loaded for any of {len(loaded.failures)} symbols from "
+            f"{window.start} to {window.end} (first: {first[0]}: {first[1]})"
+        )
+    return _Data(
+        str(loaded.path),
+        BarArchive.load(loaded.path),
+        False,
+        data.snapshots,
+        f"{data.label} + bars fetched live ({window.start} to {window.end}, {loaded.path})",
+        loaded.failures,
+        tuple(loaded.warnings()),
+    )
+
+
+def _with_archived_runs(settings: DiscoveryConfig, data: _Data, days: list[date]) -> _Data:
+    """``data`` with a snapshot for every day that has an archived live run (the newest of
+    the day; a configured snapshot's day keeps it), materialized once under the cache dir:
+    on those days every scanner replays what was recorded that day."""
+    from tradingagents.archive import ArchiveError, archive_of  # noqa: PLC0415
+
+    archive = archive_of(settings)
+    if not archive.runs_dir.is_dir():
+        return data
+    wanted = set(days) - set(data.snapshots)
+    newest: dict[date, ArchivedRun] = {}
+    for archived in archive.runs():
+        if archived.trade_date in wanted:
+            known = newest.get(archived.trade_date)
+            if known is None or (archived.recorded_at, archived.run_id) > (
+                known.recorded_at,
+                known.run_id,
+            ):
+                newest[archived.trade_date] = archived
+    if not newest:
+        return data
+    root = paths.cache_dir(settings.cache_dir) / "evaluation" / "runs"
+    snapshots = dict(data.snapshots)
+    warnings = list(data.warnings)
+    for day, archived in sorted(newest.items()):
+        try:
+            snapshots[day] = str(_materialized(archive, archived.run_id, root))
+        except (ArchiveError, OSError) as exc:
+            warnings.append(
+                f"the archived run {archived.run_id} of {day} cannot be replayed ({exc}): that day "
+                "is evaluated without it"
+            )
+    label = f"{data.label} + {len(snapshots) - len(data.snapshots)} archived live runs"
+    return replace(data, snapshots=snapshots, label=label, warnings=tuple(warnings))
+
+
+def _materialized(archive: RunArchive, run_id: str, root: Path) -> Path:
+    """``root/<run_id>``, written once: a partial copy is never seen (written aside, then
+    renamed), and a run already there is reused."""
+    dest = root / run_id
+    if dest.is_dir():
+        return dest
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{run_id}.", dir=root))
+    try:
+        archive.materialize(run_id, staging / "run")
+        try:
+            (staging / "run").rename(dest)
+        except OSError:
+            if not dest.is_dir():  # another evaluation's copy won the race: use it
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
 
 
 class _ArchiveBars:
     """A bar archive as forward returns read it."""
 
-    def __init__(self, archive: Any) -> None:
+    def __init__(self, archive: BarArchive) -> None:
         self.archive = archive
 
     @property
     def last_day(self) -> date:
-        last: date = self.archive.last_day
-        return last
+        return self.archive.last_day
 
     def frame(self, symbol: str) -> pd.DataFrame | None:
         if symbol not in self.archive:
             return None
-        bars: pd.DataFrame = self.archive.bars(symbol)
-        return bars
+        return self.archive.bars(symbol)
 
 
 def _bar_source(data: _Data) -> _ArchiveBars:
-    if data.archive is None:
-        raise EvaluationError(
-            "forward returns of a live evaluation need bars after the picks: give a bar archive "
-            "(bars=...); reading them from the live price-history cache is not built yet"
-        )
+    if data.archive is None:  # _live_data fills it or fails: this is a bug, not a user error
+        raise EvaluationError("no bar archive to read forward returns from")
     return _ArchiveBars(data.archive)

@@ -48,6 +48,8 @@ class ReportInfo:
     synthetic: bool
     source: str
     engine: str
+    #: What the data lacked (symbols whose bars could not be loaded), each said once.
+    warnings: tuple[str, ...] = ()
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -124,6 +126,8 @@ def markdown(
     ]
     if info.synthetic:
         out += [SYNTHETIC_WARNING, ""]
+    if info.warnings:
+        out += ["## Data warnings", "", *(f"- {w}" for w in info.warnings), ""]
     out += [
         f"A figure needs at least {info.min_sample} picks with a known return; below that it "
         f'reads "too few picks". Confidence intervals: {info.resamples} bootstrap resamples, '

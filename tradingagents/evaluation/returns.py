@@ -90,15 +90,20 @@ def not_yet_known(span: Window | None, last_day: date) -> str:
     )
 
 
-def window_return(prices: Adjusted, span: Window | None, last_day: date) -> Outcome:
+def window_return(
+    prices: Adjusted, span: Window | None, last_day: date, missing: str | None = None
+) -> Outcome:
     """Adjusted close at the exit over adjusted open at the entry, minus 1.
 
     A window past the data's last day is "not yet known"; a symbol without a bar in a known
-    window keeps its reason (e.g. delisted after its last bar), never a made-up return.
+    window keeps its reason (e.g. delisted after its last bar, or ``missing``: why its bars
+    could not be loaded), never a made-up return.
     """
     if span is None or span.exit > last_day:
         return Outcome(None, not_yet_known(span, last_day))
     if prices.last is None:
+        if missing is not None:
+            return Outcome(None, f"no bars at all: {missing}")
         return Outcome(None, "no bars at all (missing from the data)")
     if prices.last < span.entry:
         return Outcome(None, f"no bars after {prices.last.isoformat()} (delisted or missing)")
@@ -123,8 +128,11 @@ class Returns:
         *,
         benchmark: str,
         universe: Iterable[str],
+        missing: Mapping[str, str] | None = None,
     ) -> None:
+        """``missing`` says why a symbol has no bars (a load that failed), for its reason."""
         self.source = source
+        self.missing = dict(missing or {})
         self.sessions = list(sessions)
         self.last_day = source.last_day
         self.benchmark = benchmark
@@ -146,7 +154,9 @@ class Returns:
         key = (symbol, span)
         found = self._returns.get(key)
         if found is None:
-            found = self._returns[key] = window_return(self.prices(symbol), span, self.last_day)
+            found = self._returns[key] = window_return(
+                self.prices(symbol), span, self.last_day, self.missing.get(symbol)
+            )
         return found
 
     def universe_mean(self, span: Window | None) -> Outcome:

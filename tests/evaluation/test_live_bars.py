@@ -1,0 +1,204 @@
+"""Live evaluation: bars fetched once through the incremental cache, never ahead of the day.
+
+A local pytest-httpserver answers Yahoo-shaped daily charts (the documented shape of the chart
+endpoint, as in tests/scanners/test_incremental_history.py) from the evaluation tests' random
+walks, counting the requests it gets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from tests.evaluation.helpers import UNIVERSE, frames
+from tests.evaluation.test_api import DAY, planted
+from tradingagents.archive import archive_of
+from tradingagents.config import BUILTIN_SCANNERS, load_config
+from tradingagents.evaluation import EvaluationError, evaluate
+from tradingagents.evaluation.live_bars import bar_window, last_finished_session
+from tradingagents.evaluation.picks import PICK_COLUMNS
+from tradingagents.replay import BarArchive
+from tradingagents.scanners.history import LOOKBACK_DAYS
+
+
+class Yahoo:
+    """Daily charts of ``data`` (symbol -> bars), sliced to the range asked; other symbols 404."""
+
+    def __init__(self, server: HTTPServer, data: Mapping[str, pd.DataFrame]) -> None:
+        self.data = dict(data)
+        self.charts: Counter[str] = Counter()
+        self.other = 0
+        self.url = server.url_for("").rstrip("/")
+        server.clear()  # a test may serve several markets, one after the other
+        server.expect_request(re.compile(r"^/v8/finance/chart/")).respond_with_handler(self.chart)
+
+    def chart(self, request: Request) -> Response:
+        symbol = request.path.rsplit("/", 1)[-1]
+        self.charts[symbol] += 1
+        bars = self.data.get(symbol)
+        if bars is None:
+            body = {"chart": {"result": None, "error": {"code": "Not Found"}}}
+            return Response(json.dumps(body), status=404, content_type="application/json")
+        first = datetime.fromtimestamp(int(request.args["period1"]), UTC)
+        until = datetime.fromtimestamp(int(request.args["period2"]), UTC)  # exclusive
+        part = bars.loc[
+            (bars.index >= pd.Timestamp(first.date())) & (bars.index < pd.Timestamp(until.date()))
+        ]
+        stamps = [
+            int(datetime(s.year, s.month, s.day, 14, 30, tzinfo=UTC).timestamp())  # 09:30 EST
+            for s in part.index
+        ]
+        result: dict[str, Any] = {
+            "meta": {"symbol": symbol, "exchangeTimezoneName": "America/New_York"},
+            "timestamp": stamps,
+            "indicators": {
+                "quote": [
+                    {k: part[k].tolist() for k in ("open", "high", "low", "close", "volume")}
+                ],
+                "adjclose": [{"adjclose": part["adj_close"].tolist()}],
+            },
+            "events": {},
+        }
+        answer = {"chart": {"result": [result], "error": None}}
+        return Response(json.dumps(answer), status=200, content_type="application/json")
+
+    def total(self) -> int:
+        return sum(self.charts.values())
+
+
+@pytest.fixture
+def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRADINGAGENTS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("TRADINGAGENTS_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
+
+
+ONLY_VOLUME = ("volume_accumulation",)
+
+
+def live_config(url: str, scanners: tuple[str, ...] = ONLY_VOLUME, **discovery: Any) -> Any:
+    """Live mode against ``url``, only ``scanners`` enabled, no HTTP cache (so a request saved
+    is the price cache's doing), requests counted rather than paced."""
+    return {
+        "discovery": {
+            "source": {"mode": "live"},
+            "universe": list(UNIVERSE),
+            "providers": {"yahoo": {"base_url": url}},
+            "resilience": {
+                "cache": {"enabled": False},
+                "rate_limits": {"yahoo": {"per_second": 500}},
+            },
+            "scanners": {name: {"enabled": name in scanners} for name in BUILTIN_SCANNERS},
+            "evaluation": {"min_sample": 5},
+            **discovery,
+        }
+    }
+
+
+def picks_of(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[list(PICK_COLUMNS)].drop_duplicates().reset_index(drop=True)
+
+
+def test_the_window_reaches_back_the_lookback_and_forward_the_longest_horizon() -> None:
+    window = bar_window(date(2025, 3, 3), date(2025, 3, 7), 5, today=date(2026, 1, 5))
+    assert window.start == date(2025, 3, 3) - timedelta(days=LOOKBACK_DAYS)
+    assert window.end == date(2025, 3, 14)  # five sessions after Friday the 7th
+    # Never a session not finished: today's bar is still moving.
+    clipped = bar_window(date(2025, 12, 1), date(2025, 12, 23), 20, today=date(2025, 12, 26))
+    assert clipped.end == date(2025, 12, 24) == last_finished_session(date(2025, 12, 26))
+    with pytest.raises(EvaluationError, match="finished sessions"):
+        bar_window(date(2025, 12, 1), date(2025, 12, 26), 1, today=date(2025, 12, 26))
+
+
+def test_bars_are_fetched_once_and_a_second_evaluation_asks_nothing(
+    httpserver: HTTPServer, dirs: Path
+) -> None:
+    yahoo = Yahoo(httpserver, planted(DAY))
+    config = live_config(yahoo.url)
+    first = evaluate("2025-11-03", "2025-11-05", config=config, workers=1)
+    assert yahoo.charts == Counter(dict.fromkeys((*UNIVERSE, "SPY"), 1))  # one chart each
+    second = evaluate("2025-11-03", "2025-11-05", config=config, workers=1)
+    assert yahoo.total() == len(UNIVERSE) + 1  # the cached sessions are never fetched again
+    pd.testing.assert_frame_equal(first.frame, second.frame)
+    pd.testing.assert_frame_equal(first.stats, second.stats)
+    assert first.markdown == second.markdown
+    assert not first.synthetic and first.warnings == ()
+    assert first.frame["forward_return"].notna().any()
+    # The archive under the cache directory holds the lookback through the longest horizon.
+    (archive,) = (dirs / "cache" / "evaluation").glob("*.parquet")
+    bars = BarArchive.load(archive)
+    assert bars.symbols == tuple(sorted((*UNIVERSE, "SPY")))
+    assert bars.last_day == date(2025, 12, 4)  # 20 sessions after 2025-11-05
+    assert not bars.synthetic
+    assert {n.scanner for n in first.not_evaluable} >= {"market_movers", "options_flow"}
+    # The past days' live runs are not archived as if they were live runs of those days.
+    assert archive_of(load_config(config)).runs() == []
+
+
+def test_a_bar_after_the_day_changes_nothing_for_the_day(
+    httpserver: HTTPServer, dirs: Path
+) -> None:
+    def day_picks(data: dict[str, pd.DataFrame], cache: str) -> pd.DataFrame:
+        yahoo = Yahoo(httpserver, data)
+        config = live_config(yahoo.url, cache_dir=str(dirs / cache))
+        return picks_of(evaluate(DAY, DAY, config=config, workers=1).frame)
+
+    base = day_picks(frames(), "base")
+    after = day_picks(planted(date(2025, 11, 4)), "after")
+    on = day_picks(planted(DAY), "on")
+    pd.testing.assert_frame_equal(base, after)
+    assert "AAA" not in base["ticker"].tolist()
+    assert ((on["ticker"] == "AAA") & (on["scanner"] == "volume_accumulation")).sum() == 1
+
+
+def test_a_symbol_that_fails_to_load_is_kept_with_the_reason(
+    httpserver: HTTPServer, dirs: Path
+) -> None:
+    data = frames()
+    del data["DDD"]  # Yahoo answers 404
+    yahoo = Yahoo(httpserver, data)
+    result = evaluate(DAY, DAY, config=live_config(yahoo.url), workers=1)
+    (warning,) = result.warnings
+    assert warning.startswith("bars of DDD could not be loaded (") and "404" in warning
+    assert "## Data warnings" in result.markdown and warning in result.markdown
+    # The history scanner saw DDD missing too, and said so.
+    assert result.frame.empty or "DDD" not in set(result.frame["ticker"])
+
+
+def test_a_benchmark_that_fails_keeps_every_pick_with_the_reason(
+    httpserver: HTTPServer, dirs: Path
+) -> None:
+    data = planted(DAY)
+    del data["SPY"]
+    yahoo = Yahoo(httpserver, data)
+    result = evaluate(DAY, DAY, config=live_config(yahoo.url), workers=1)
+    rows = result.frame[result.frame["ticker"] == "AAA"]
+    assert len(rows) == 3  # one per horizon, none dropped
+    assert rows["forward_return"].notna().all() and rows["benchmark_return"].isna().all()
+    (reason,) = set(rows["return_reason"])
+    assert reason.startswith("benchmark SPY: no bars at all: ") and "404" in reason
+
+
+def test_a_live_evaluation_needs_its_dates(httpserver: HTTPServer, dirs: Path) -> None:
+    yahoo = Yahoo(httpserver, {})
+    with pytest.raises(EvaluationError, match="give --from and --to"):
+        evaluate(config=live_config(yahoo.url), workers=1)
+    assert yahoo.total() == 0
+    with pytest.raises(EvaluationError, match="no bars could be loaded for any of 5 symbols"):
+        evaluate(DAY, DAY, config=live_config(yahoo.url), workers=1)
+    assert yahoo.total() == 5  # asked before any day runs
+
+
+def test_load_config_accepts_the_fetch_limit() -> None:
+    config = load_config({"discovery": {"evaluation": {"fetch_timeout_seconds": 5}}})
+    assert config.evaluation.fetch_timeout_seconds == 5.0
