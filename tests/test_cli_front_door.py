@@ -307,6 +307,30 @@ def test_scanners_list_fits_80_columns_without_cutting_anything() -> None:
         assert name in result.stdout.replace("\n", ""), name
 
 
+def test_scanners_list_says_which_scanners_evaluation_can_run_on_past_dates() -> None:
+    text = " ".join(invoke("scanners", "list", columns=80).stdout.split())
+    assert (
+        "point in time (evaluate): bars: rsi_oversold, technical_breakout, volume_accumulation; "
+        "date_range: insider_buying, sec_catalysts; now_only: earnings_calendar, market_movers, "
+        "options_flow, reddit_trending"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("rsi_oversold", "point in time: bars (evaluable from cached bars cut at the date)"),
+        ("sec_catalysts", "point in time: date_range (evaluable from its source asked by date)"),
+        ("market_movers", "point in time: now_only (not evaluable on past dates: only from a "),
+    ],
+)
+def test_scanners_explain_names_its_point_in_time(name: str, line: str) -> None:
+    result = invoke("scanners", "explain", name, columns=80)
+    assert result.exit_code == 0, result.stderr
+    assert max(len(text) for text in result.stdout.splitlines()) <= 80
+    assert line in result.stdout
+
+
 def test_scanners_explain_is_plain_text() -> None:
     result = invoke("scanners", "explain", "rsi_oversold")
     assert result.exit_code == 0, result.stderr

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 
 _RST_LITERAL = re.compile(r"``([^`]+)``|`([^`]+)`")
 
+#: What a scanner's ``point_in_time`` means for evaluation over past dates.
+POINT_IN_TIME_MEANING = {
+    "bars": "evaluable from cached bars cut at the date",
+    "date_range": "evaluable from its source asked by date",
+    "now_only": "not evaluable on past dates: only from a snapshot recorded that day",
+}
+
 
 def plain_text(doc: str) -> str:
     """A docstring as a terminal shows it: reStructuredText literals without their backticks."""
@@ -100,8 +107,19 @@ def scanners_list(
         )
     console = stdout()
     console.print(table)
-    console.print("median time: over the last 20 runs; more: tradingagents scanners explain NAME\n")
+    console.print("median time: over the last 20 runs; more: tradingagents scanners explain NAME")
+    # A line rather than a column: "date_range" would push the table past 80 columns.
+    console.print(_point_in_time_line(scanners) + "\n")
     console.print(_keys_table(scanners, loaded))
+
+
+def _point_in_time_line(scanners: list[Scanner]) -> str:
+    """Which scanners evaluation can run on past dates, by their ``point_in_time``."""
+    kinds: dict[str, list[str]] = {}
+    for scanner in scanners:
+        kinds.setdefault(scanner.point_in_time, []).append(scanner.name)
+    parts = [f"{kind}: {', '.join(kinds[kind])}" for kind in POINT_IN_TIME_MEANING if kind in kinds]
+    return "point in time (evaluate): " + "; ".join(parts)
 
 
 def _keys_table(scanners: list[Scanner], settings: Settings) -> Table:
@@ -151,7 +169,10 @@ def scanners_explain(
     scanner = found[name]
     console = stdout()
     doc = sys.modules[type(scanner).__module__].__doc__ or "(no docstring)"
-    console.print(f"[bold]{escape(name)}[/] (pipeline {escape(scanner.pipeline)})\n")
+    console.print(f"[bold]{escape(name)}[/] (pipeline {escape(scanner.pipeline)})")
+    kind = scanner.point_in_time
+    meaning = POINT_IN_TIME_MEANING.get(kind, POINT_IN_TIME_MEANING["now_only"])
+    console.print(f"point in time: {escape(str(kind))} ({meaning})\n")
     console.print(escape(plain_text(doc.strip())) + "\n")
     current, problems = validate_params(scanner, config.scanners.get(name))
     for problem in problems:
