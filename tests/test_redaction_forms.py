@@ -125,7 +125,8 @@ def leaky_scanners(forms: Sequence[str]) -> list[Any]:
                 "nested": {"why": text},
                 "signal": 0.5,
             },
-            {"ticker": forms[0], "priority": "low", "context": "a bad ticker"},
+            # "!" keeps it a bad ticker whatever the secret: "SkqxDX " alone normalises to a valid one.
+            {"ticker": forms[0] + "!", "priority": "low", "context": "a bad ticker"},
         ]
 
     def failing(ctx: ScanContext) -> list[dict[str, Any]]:
