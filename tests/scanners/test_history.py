@@ -68,11 +68,27 @@ def archive(tmp_path: Path, frames: Frames, edit: Callable[[Frames], None]) -> B
     return BarArchive.load(path)
 
 
-def wild(frame: pd.DataFrame, rows: Any) -> None:
-    """Make the bars at ``rows`` absurd: ten times the volume, the price crashed to a third."""
+def row(frame: pd.DataFrame, day: date | pd.Timestamp) -> int:
+    at = int(frame.index.get_indexer(pd.DatetimeIndex([pd.Timestamp(day)]))[0])
+    assert at >= 0, f"no bar on {day}"
+    return at
+
+
+def plant(frame: pd.DataFrame, at: int, *, volume: float, price: float = 1.0) -> None:
+    """Multiply the bar at position ``at``: its volume by ``volume``, its prices by ``price``
+    (kept in whole cents, as the sample's are)."""
     for column in ("open", "high", "low", "close", "adj_close"):
-        frame.loc[rows, column] = (frame.loc[rows, column] / 3).round(2)
-    frame.loc[rows, "volume"] = frame.loc[rows, "volume"] * 10
+        values = frame[column].to_numpy(copy=True)
+        values[at] = round(values[at] * price, 2)
+        frame[column] = values
+    volumes = frame["volume"].to_numpy(copy=True)
+    volumes[at] *= volume
+    frame["volume"] = volumes
+
+
+def wild(frame: pd.DataFrame, day: date | pd.Timestamp) -> None:
+    """Make the bar on ``day`` absurd: ten times the volume, the price crashed to a third."""
+    plant(frame, row(frame, day), volume=10, price=1 / 3)
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +115,10 @@ def after_day(symbols: tuple[str, ...] | None) -> Callable[[Frames], None]:
     def edit(frames: Frames) -> None:
         for symbol in symbols or tuple(frames):
             frame = frames[symbol]
-            for day in (pd.Timestamp(AFTER), frame.index[-1]):
-                frame.loc[day, "volume"] *= 10
-            wild(frame, frame.index[frame.index > pd.Timestamp(AFTER)][0])
+            after = row(frame, AFTER)
+            for at in (after, len(frame) - 1):
+                plant(frame, at, volume=10)
+            plant(frame, after + 1, volume=10, price=1 / 3)
 
     return edit
 
@@ -114,22 +131,23 @@ def test_bars_planted_after_the_day_change_nothing(
 ) -> None:
     planted = archive(tmp_path, frames, after_day(symbols))
     first = (symbols or ("SPY",))[0]
-    after = pd.Timestamp(AFTER)
-    assert planted.bars(first).loc[after, "volume"] == 10 * frames[first].loc[after, "volume"]
+    at = row(frames[first], AFTER)
+    volumes = planted.bars(first)["volume"].to_numpy(), frames[first]["volume"].to_numpy()
+    assert volumes[0][at] == 10 * volumes[1][at]
     assert picks(run(DAY, planted)) == baseline
 
 
 def volume_spike_on_the_day(frames: Frames) -> None:
     # KO closed +0.5% that day: quiet enough for accumulation (at most 2%).
-    frames["KO"].loc[pd.Timestamp(DAY), "volume"] *= 10
+    plant(frames["KO"], row(frames["KO"], DAY), volume=10)
 
 
 def crash_on_the_day(frames: Frames) -> None:
-    wild(frames["AAPL"], pd.Timestamp(DAY))
+    wild(frames["AAPL"], DAY)
 
 
 def crash_the_day_before(frames: Frames) -> None:
-    wild(frames["BAC"], pd.Timestamp(BEFORE))
+    wild(frames["BAC"], BEFORE)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +171,10 @@ def test_a_volume_spike_on_the_day_is_found(tmp_path: Path, frames: Frames) -> N
 def test_a_symbol_missing_from_the_archive_is_that_symbols_warning(
     tmp_path: Path, frames: Frames, baseline: dict[str, Any]
 ) -> None:
-    planted = archive(tmp_path, frames, lambda f: f.pop("BAC"))
+    def drop(frames: Frames) -> None:
+        del frames["BAC"]
+
+    planted = archive(tmp_path, frames, drop)
     state = run(DAY, planted)
     assert [c["ticker"] for c in state["candidates"]] == ["AAPL"]
     for record in state["scanner_runs"]:
