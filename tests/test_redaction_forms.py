@@ -125,7 +125,7 @@ def leaky_scanners(forms: Sequence[str]) -> list[Any]:
                 "nested": {"why": text},
                 "signal": 0.5,
             },
-            # "!" keeps it a bad ticker whatever the secret: "SkqxDX " alone normalises to a valid one.
+            # "!" keeps it a bad ticker whatever the secret ("SkqxDX " alone normalises to one).
             {"ticker": forms[0] + "!", "priority": "low", "context": "a bad ticker"},
         ]
 
