@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tests.evaluation.helpers import UNIVERSE, archive, config, frames, walk
+from tests.snapshot_server import SnapshotServer
+from tradingagents.archive import archive_of
 from tradingagents.calendar import sessions_between
+from tradingagents.config import load_config
 from tradingagents.evaluation import EvaluationError, evaluate
 from tradingagents.evaluation.picks import PICK_COLUMNS
+from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.replay import load_snapshot, sample_snapshot_path
 
 DAY = date(2025, 11, 3)
 ONLY_VOLUME = {name: {"enabled": False} for name in ("rsi_oversold", "technical_breakout")}
@@ -129,3 +135,39 @@ def test_bad_ranges_and_universes(tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match="listing"):
         evaluate(DAY, DAY, config=listing, bars=path, workers=1)
     assert UNIVERSE
+
+
+SAMPLE_DAY = date(2026, 11, 20)
+NOW_ONLY = {"earnings_calendar", "market_movers", "options_flow", "reddit_trending"}
+
+
+def test_a_day_with_an_archived_live_run_replays_it_with_every_scanner(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEC_USER_AGENT", "Test Runner test@example.com")
+    monkeypatch.setenv("FINNHUB_API_KEY", "fh-evaluation-test-key")
+    server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
+    whole = server.live_config(cache_dir=str(tmp_path / "cache"), evaluation={"min_sample": 5})
+    # A live run on the sample's day, archived by default (the sample server plays Yahoo & co).
+    live = DiscoveryGraph(whole, today=lambda: SAMPLE_DAY).run(SAMPLE_DAY)
+    runs = archive_of(load_config(whole))
+    (run,) = runs.runs()
+    assert live["source"]["archive"] == run.run_id
+    served = sum(server.paths.values())
+
+    days = sessions_between(date(2026, 10, 1), date(2026, 12, 31))
+    path = archive(tmp_path / "bars.parquet", {s: walk(s, days) for s in (*UNIVERSE, "SPY")})
+    result = evaluate("2026-11-20", "2026-11-24", config=whole, bars=path, workers=1)
+
+    listed = {item.scanner: item for item in result.not_evaluable}
+    assert set(listed) == NOW_ONLY  # date_range ones run live, bars ones from the archive
+    assert {(item.days, item.of_days) for item in listed.values()} == {(2, 3)}  # all but D
+    by_day = result.frame.groupby("trade_date")["scanner"].agg(set)
+    assert by_day[SAMPLE_DAY] & NOW_ONLY  # replayed from what was recorded that day
+    for later in (date(2026, 11, 23), date(2026, 11, 24)):
+        assert not by_day.get(later, set()) & NOW_ONLY
+    assert "1 archived live runs" in result.markdown
+    assert (tmp_path / "cache" / "evaluation" / "runs" / run.run_id / "manifest.json").is_file()
+    # The other days' live runs asked the server (date-range scanners) and were not archived.
+    assert sum(server.paths.values()) > served
+    assert [r.run_id for r in runs.runs()] == [run.run_id]

@@ -141,8 +141,6 @@ def test_bars_are_fetched_once_and_a_second_evaluation_asks_nothing(
     assert bars.last_day == date(2025, 12, 4)  # 20 sessions after 2025-11-05
     assert not bars.synthetic
     assert {n.scanner for n in first.not_evaluable} >= {"market_movers", "options_flow"}
-    # The past days' live runs are not archived as if they were live runs of those days.
-    assert archive_of(load_config(config)).runs() == []
 
 
 def test_a_bar_after_the_day_changes_nothing_for_the_day(
@@ -202,3 +200,24 @@ def test_a_live_evaluation_needs_its_dates(httpserver: HTTPServer, dirs: Path) -
 def test_load_config_accepts_the_fetch_limit() -> None:
     config = load_config({"discovery": {"evaluation": {"fetch_timeout_seconds": 5}}})
     assert config.evaluation.fetch_timeout_seconds == 5.0
+
+
+def test_the_past_days_live_runs_are_never_archived(
+    httpserver: HTTPServer, dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEC_USER_AGENT", "Test Runner test@example.com")
+    yahoo = Yahoo(httpserver, frames())
+    asked: list[str] = []
+
+    def edgar(request: Request) -> Response:
+        asked.append(request.path)
+        body = {"hits": {"hits": [], "total": {"value": 0, "relation": "eq"}}}
+        return Response(json.dumps(body), status=200, content_type="application/json")
+
+    # After the charts' handler: every other path (EDGAR's) answers 200, which a live run archives.
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(edgar)
+    config = live_config(yahoo.url, scanners=("sec_catalysts",))
+    config["discovery"]["providers"]["sec_edgar"] = {"base_url": yahoo.url}
+    evaluate(DAY, DAY, config=config, workers=1)
+    assert asked  # the date-range scanner ran live and got answers
+    assert archive_of(load_config(config)).runs() == []
