@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+import os
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -17,6 +20,7 @@ from tradingagents.config import load_config
 from tradingagents.evaluation import EvaluationError, evaluate
 from tradingagents.evaluation.picks import PICK_COLUMNS
 from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.http import Request, Response
 from tradingagents.replay import load_snapshot, sample_snapshot_path
 
 DAY = date(2025, 11, 3)
@@ -171,3 +175,44 @@ def test_a_day_with_an_archived_live_run_replays_it_with_every_scanner(
     # The other days' live runs asked the server (date-range scanners) and were not archived.
     assert sum(server.paths.values()) > served
     assert [r.run_id for r in runs.runs()] == [run.run_id]
+
+
+def archive_fake_run(config: Mapping[str, Any], run_id: str, day: date, hour: int) -> None:
+    """An archived live run of ``day`` through the archive's public API (one Yahoo answer)."""
+    recorder = archive_of(load_config(config)).start(
+        run_id, day, datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+    )
+    request = Request(provider="yahoo", url="http://127.0.0.1/v1/x", params={"run": run_id})
+    recorder.add(request, Response(status=200, body=run_id.encode()))
+    assert recorder.commit({"market_movers": "ok"}) is None
+
+
+def test_the_newest_archived_run_of_a_day_is_replayed_and_a_broken_one_is_said(
+    tmp_path: Path,
+) -> None:
+    whole = config()
+    first, second = date(2025, 11, 3), date(2025, 11, 4)
+    archive_fake_run(whole, "run-old", first, 9)
+    archive_fake_run(whole, "run-new", first, 15)
+    archive_fake_run(whole, "run-broken", second, 9)
+    runs = archive_of(load_config(whole))
+    drop_blob(runs.root, b"run-broken")
+    path = archive(tmp_path / "bars.parquet")
+    result = evaluate("2025-11-03", "2025-11-05", config=whole, bars=path, workers=1)
+    listed = {item.scanner: (item.days, item.of_days) for item in result.not_evaluable}
+    assert listed["market_movers"] == listed["insider_buying"] == (2, 3)  # all but 11-03
+    (warning,) = result.warnings
+    assert warning.startswith("the archived run run-broken of 2025-11-04 cannot be replayed (")
+    assert warning in result.markdown
+    materialized = Path(os.environ["TRADINGAGENTS_CACHE_DIR"]) / "evaluation" / "runs"
+    assert sorted(p.name for p in materialized.iterdir()) == ["run-new"]
+    # Materialized once: a later evaluation replays the copy, even with the blob gone since.
+    drop_blob(runs.root, b"run-new")
+    again = evaluate("2025-11-03", "2025-11-05", config=whole, bars=path, workers=1)
+    assert {i.scanner: (i.days, i.of_days) for i in again.not_evaluable}["market_movers"] == (2, 3)
+    assert again.warnings == result.warnings
+
+
+def drop_blob(root: Path, body: bytes) -> None:
+    (blob,) = [p for p in (root / "blobs").rglob("*") if p.is_file() and p.read_bytes() == body]
+    blob.unlink()

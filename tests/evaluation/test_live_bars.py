@@ -27,7 +27,7 @@ from tradingagents.config import BUILTIN_SCANNERS, load_config
 from tradingagents.evaluation import EvaluationError, evaluate
 from tradingagents.evaluation.live_bars import bar_window, last_finished_session
 from tradingagents.evaluation.picks import PICK_COLUMNS
-from tradingagents.replay import BarArchive
+from tradingagents.replay import BarArchive, sample_snapshot_path
 from tradingagents.scanners.history import LOOKBACK_DAYS
 
 
@@ -221,3 +221,40 @@ def test_the_past_days_live_runs_are_never_archived(
     evaluate(DAY, DAY, config=config, workers=1)
     assert asked  # the date-range scanner ran live and got answers
     assert archive_of(load_config(config)).runs() == []
+
+
+def edgar_8k(day: date) -> bytes:
+    """The sample's 8-K search answer (material items of WBA, INTC, XOM, BIIB; KHC's 9.01
+    alone is not), filed the day before."""
+    path = sample_snapshot_path() / "sec_edgar" / "LATEST_search-index-0ad4821638.json"
+    body = json.loads(path.read_text(encoding="utf-8"))
+    for hit in body["hits"]["hits"]:
+        hit["_source"]["file_date"] = hit["_source"]["period_ending"] = (
+            day - timedelta(days=1)
+        ).isoformat()
+    return json.dumps(body).encode()
+
+
+def test_picks_outside_the_universe_get_their_bars_fetched_after_the_days(
+    httpserver: HTTPServer, dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEC_USER_AGENT", "Test Runner test@example.com")
+    filers = ("WBA", "INTC", "XOM")  # BIIB: Yahoo answers 404
+    yahoo = Yahoo(httpserver, {**frames(), **frames(filers)})
+    httpserver.expect_request("/LATEST/search-index").respond_with_data(
+        edgar_8k(DAY), content_type="application/json"
+    )
+    config = live_config(yahoo.url, scanners=("sec_catalysts",))
+    config["discovery"]["providers"]["sec_edgar"] = {"base_url": yahoo.url}
+    result = evaluate(DAY, DAY, config=config, workers=1)
+    rows = result.frame[result.frame["scanner"] == "sec_catalysts"]
+    assert set(rows["ticker"]) == {*filers, "BIIB"}
+    known = rows[rows["ticker"].isin(filers)]
+    assert known["forward_return"].notna().all() and known["return_reason"].isna().all()
+    biib = rows[rows["ticker"] == "BIIB"]
+    assert len(biib) == 3 and biib["forward_return"].isna().all()  # kept, one per horizon
+    (reason,) = set(biib["return_reason"])
+    assert reason.startswith("no bars at all: ") and "404" in reason
+    assert any(w.startswith("bars of BIIB could not be loaded") for w in result.warnings)
+    # The universe and the benchmark before the day, the picks outside it after: once each.
+    assert yahoo.charts == Counter(dict.fromkeys((*UNIVERSE, "SPY", *filers, "BIIB"), 1))

@@ -68,7 +68,12 @@ def evaluate(
         str | None, typer.Option(help="Replay this snapshot directory (default: the sample).")
     ] = None,
     live: Annotated[
-        bool, typer.Option("--live", help="Date-range scanners ask the live APIs.")
+        bool,
+        typer.Option(
+            "--live",
+            help="Date-range scanners ask the live APIs; without --bars, daily bars are "
+            "fetched once through the price cache.",
+        ),
     ] = False,
     only: Annotated[list[str] | None, ONLY_OPTION] = None,
     skip: Annotated[list[str] | None, SKIP_OPTION] = None,

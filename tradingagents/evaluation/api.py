@@ -18,7 +18,7 @@ from tradingagents.config import DiscoveryConfig, deep_merge, load_config
 from tradingagents.config._universe import UniverseSource
 from tradingagents.evaluation.engines import choose_engine, run
 from tradingagents.evaluation.errors import EvaluationError
-from tradingagents.evaluation.live_bars import LiveBars, bar_window, fetch_live_bars
+from tradingagents.evaluation.live_bars import BarWindow, LiveBars, bar_window, fetch_live_bars
 from tradingagents.evaluation.picks import PICK_COLUMNS, DayResult, DayTask, WorkSpec
 from tradingagents.evaluation.plan import DataOnHand, NotEvaluable, not_evaluable, plan_days
 from tradingagents.evaluation.report import ReportInfo, markdown, write_outputs
@@ -78,6 +78,8 @@ class _Data:
     #: Symbol -> why it has no bars (a live load that failed); its picks keep the reason.
     missing: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: The window of bars fetched live (None: a bar archive was given).
+    window: BarWindow | None = None
 
 
 def _as_date(value: date | str | None, name: str) -> date | None:
@@ -226,6 +228,7 @@ def evaluate(
             progress(len(results), len(tasks))
 
     run(engine, spec, todo, done)
+    data = _picked_elsewhere(settings, data, source, days, results)
     return _finish(settings, data, source, days, results, excluded, len(todo), out, engine.label)
 
 
@@ -322,6 +325,34 @@ def _live_data(settings: DiscoveryConfig, data: _Data, days: list[date]) -> _Dat
         f"{data.label} + bars fetched live ({window.start} to {window.end}, {loaded.path})",
         loaded.failures,
         tuple(loaded.warnings()),
+        window,
+    )
+
+
+def _picked_elsewhere(
+    settings: DiscoveryConfig,
+    data: _Data,
+    source: _ArchiveBars,
+    days: list[date],
+    results: Mapping[date, DayResult],
+) -> _Data:
+    """Picks outside the fetched symbols (a date-range scanner's filers are not the universe)
+    get their bars fetched too, for their returns; one that fails keeps its reason."""
+    if data.window is None:
+        return data
+    picked = {str(p["ticker"]) for day in days for p in results[day].picks}
+    extra = sorted(picked - set(source.symbols()) - set(data.missing))
+    if not extra:
+        return data
+    loaded = fetch_live_bars(settings, extra, data.window)
+    if loaded.path is not None:
+        from tradingagents.replay import BarArchive  # noqa: PLC0415
+
+        source.add(BarArchive.load(loaded.path))
+    return replace(
+        data,
+        missing={**data.missing, **loaded.failures},
+        warnings=(*data.warnings, *loaded.warnings()),
     )
 
 
@@ -382,19 +413,28 @@ def _materialized(archive: RunArchive, run_id: str, root: Path) -> Path:
 
 
 class _ArchiveBars:
-    """A bar archive as forward returns read it."""
+    """Bar archives as forward returns read them: the days' own, then any fetched later for
+    picks outside it (the first that holds a symbol serves it)."""
 
     def __init__(self, archive: BarArchive) -> None:
         self.archive = archive
+        self.more: list[BarArchive] = []
+
+    def add(self, archive: BarArchive) -> None:
+        self.more.append(archive)
+
+    def symbols(self) -> set[str]:
+        return {s for a in (self.archive, *self.more) for s in a.symbols}
 
     @property
     def last_day(self) -> date:
         return self.archive.last_day
 
     def frame(self, symbol: str) -> pd.DataFrame | None:
-        if symbol not in self.archive:
-            return None
-        return self.archive.bars(symbol)
+        for archive in (self.archive, *self.more):
+            if symbol in archive:
+                return archive.bars(symbol)
+        return None
 
 
 def _bar_source(data: _Data) -> _ArchiveBars:
