@@ -258,3 +258,14 @@ def test_picks_outside_the_universe_get_their_bars_fetched_after_the_days(
     assert any(w.startswith("bars of BIIB could not be loaded") for w in result.warnings)
     # The universe and the benchmark before the day, the picks outside it after: once each.
     assert yahoo.charts == Counter(dict.fromkeys((*UNIVERSE, "SPY", *filers, "BIIB"), 1))
+
+
+def test_a_load_past_its_time_limit_stops_before_any_day_runs(
+    httpserver: HTTPServer, dirs: Path
+) -> None:
+    yahoo = Yahoo(httpserver, frames())
+    config = live_config(yahoo.url)
+    config["discovery"]["evaluation"]["fetch_timeout_seconds"] = 1e-9
+    with pytest.raises(EvaluationError, match="fetch_timeout_seconds"):
+        evaluate(DAY, DAY, config=config, workers=1, out=dirs / "out")
+    assert not (dirs / "out" / "days").exists()
