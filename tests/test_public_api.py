@@ -35,6 +35,7 @@ PUBLIC_API: dict[str, list[str]] = {
     "tradingagents.archive": [
         "ArchiveEntry",
         "ArchiveError",
+        "ArchivedBars",
         "ArchivedRun",
         "CorruptRunManifest",
         "RunArchive",

@@ -20,13 +20,26 @@ from tradingagents.errors import (
     ProviderTimeout,
     ScannerSkipped,
 )
+from tradingagents.http import Response
 from tradingagents.providers.hub import ProviderHub
-from tradingagents.providers.nasdaq.parse import ListedStock, StockListing
+from tradingagents.providers.nasdaq.parse import ListedStock, parse_stock_screener
+from tradingagents.redaction import known_secrets, redact_bytes
 
 __all__ = ["Universe", "UniverseSource", "resolve_universe", "select"]
 
 _STOCKS = TypeAdapter(tuple[ListedStock, ...])
-CACHE_FORMAT = 1
+#: 2 keeps the listing's response body (redacted), parsed again when read, so a run served
+#: from the cache archives the very listing it used; 1 kept the parsed stocks only.
+CACHE_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class _Cached:
+    """A listing kept for a trade date: its stocks and, from format 2, the body they came from."""
+
+    stocks: tuple[ListedStock, ...]
+    body: bytes | None = None
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -87,8 +100,10 @@ def resolve_universe(
     """
     day = ctx.trade_date
     path = cache_dir / "universe" / f"{source.source}-{day.isoformat()}.json"
-    stocks = _read_cache(path) if providers.is_live else None
-    if stocks is None:
+    cached = _read_cache(path) if providers.is_live else None
+    if cached is not None and cached.body is None and day == today():
+        cached = None  # kept without its body: fetched again today, so the run archives it
+    if cached is None:
         if providers.is_live and day != today():
             raise ScannerSkipped(
                 f"the {source.source} listing is only available for today in live mode, and "
@@ -96,12 +111,21 @@ def resolve_universe(
                 "give discovery.universe as a list",
                 provider=source.source,
             )
-        stocks = _fetch(ctx, providers, source).stocks
+        stocks, response = _fetch(ctx, providers, source)
         if providers.is_live:
             try:
-                _write_cache(path, source.source, day, stocks)
+                _write_cache(path, source.source, day, response)
             except OSError as exc:  # the run has its universe; only a rerun pays again
                 ctx.warn(f"the {source.source} listing could not be kept at {path}: {exc}")
+    else:
+        stocks = cached.stocks
+        if cached.body is not None:
+            # Served without a request, yet the run's archive must replay this listing.
+            nasdaq = providers.nasdaq
+            request = nasdaq.stock_screener_request()
+            headers = {"Content-Type": cached.content_type}
+            reply = Response(200, cached.body, headers, url=request.public_url())
+            nasdaq.archive_cached(ctx, request, reply)
     symbols = select(stocks, source)
     if not symbols:
         raise ScannerSkipped(
@@ -118,9 +142,11 @@ def resolve_universe(
     return Universe(symbols, source.source, day, len(stocks), eligible, rows)
 
 
-def _fetch(ctx: ScanContext, providers: ProviderHub, source: UniverseSource) -> StockListing:
+def _fetch(
+    ctx: ScanContext, providers: ProviderHub, source: UniverseSource
+) -> tuple[tuple[ListedStock, ...], Response]:
     try:
-        listing = providers.nasdaq.stock_screener(ctx)
+        listing, response = providers.nasdaq.stock_screener_response(ctx)
     except (ProviderTimeout, ProviderCancelled):
         raise  # out of time: the shared load lets the next scanner try within its deadline
     except ProviderError as exc:
@@ -134,25 +160,32 @@ def _fetch(ctx: ScanContext, providers: ProviderHub, source: UniverseSource) -> 
             f"the universe's listing ({source.source} stock screener) is empty",
             provider=source.source,
         )
-    return listing
+    return listing.stocks, response
 
 
-def _read_cache(path: Path) -> tuple[ListedStock, ...] | None:
+def _read_cache(path: Path) -> _Cached | None:
     try:
         data = json.loads(path.read_bytes())
+        if data.get("format") == 1:
+            return _Cached(_STOCKS.validate_python(data["stocks"]))
         if data.get("format") != CACHE_FORMAT:
             return None
-        return _STOCKS.validate_python(data["stocks"])
-    except (OSError, ValueError, KeyError, AttributeError, ValidationError):
+        body = data["body"].encode("utf-8", "surrogateescape")
+        return _Cached(parse_stock_screener(body).stocks, body, str(data["content_type"]))
+    except (OSError, ValueError, KeyError, AttributeError, TypeError, ValidationError):
         return None  # missing or unreadable: a miss, fetched again when the day allows
+    except ProviderError:
+        return None  # a body this version no longer parses: likewise
 
 
-def _write_cache(path: Path, source: str, day: date, stocks: tuple[ListedStock, ...]) -> None:
+def _write_cache(path: Path, source: str, day: date, response: Response) -> None:
     data = {
         "format": CACHE_FORMAT,
         "source": source,
         "trade_date": day.isoformat(),
-        "stocks": _STOCKS.dump_python(stocks, mode="json"),
+        "content_type": response.header("Content-Type") or "application/json",
+        # Scrubbed as the archive scrubs it, so no copy of a secret rests in the cache.
+        "body": redact_bytes(response.body, known_secrets()).decode("utf-8", "surrogateescape"),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a crash never leaves a half-written listing that later reads as one.

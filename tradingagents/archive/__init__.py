@@ -15,6 +15,7 @@ from tradingagents.archive.store import (
 __all__ = [
     "ArchiveEntry",
     "ArchiveError",
+    "ArchivedBars",
     "ArchivedRun",
     "CorruptRunManifest",
     "RunArchive",

@@ -20,14 +20,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field, ValidationError
+import pandas as pd
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tradingagents import paths
 from tradingagents.config import DiscoveryConfig
 from tradingagents.errors import TradingAgentsError
 from tradingagents.http import Request, Response
+from tradingagents.replay.bars import write_bar_archive
 from tradingagents.replay.files import MissingFile, UnsafeFile, parse_json, read_regular
 from tradingagents.replay.snapshot import (
+    BARS_FILE,
     MANIFEST,
     MANIFEST_MAX_BYTES,
     MANIFEST_MAX_DEPTH,
@@ -84,6 +87,15 @@ class ArchiveEntry(SnapshotEntry):
     size: int = Field(ge=0)
 
 
+class ArchivedBars(BaseModel):
+    """The blob holding a run's history load as a bar archive (``sha256``, ``size`` bytes)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
 class RunManifest(Manifest):
     """``runs/<run_id>.json``: a snapshot manifest plus the run's id and scanner statuses."""
 
@@ -92,6 +104,22 @@ class RunManifest(Manifest):
     #: Each scanner's status in the run (``ok``, ``failed``, ``skipped``...).
     scanners: dict[str, str] = Field(default_factory=dict)
     responses: tuple[ArchiveEntry, ...]
+    #: The run's price history (what its scanners read, a warm cache's bars included), written
+    #: as ``bars`` (:data:`~tradingagents.replay.snapshot.BARS_FILE`) when materialized.
+    bar_archive: ArchivedBars | None = None
+
+    @model_validator(mode="after")
+    def _bars_with_their_blob(self) -> RunManifest:
+        if (self.bars is None) != (self.bar_archive is None):
+            raise ValueError("bars and bar_archive are given together or not at all")
+        return self
+
+    def blobs(self) -> set[str]:
+        """The hashes of every blob the run uses."""
+        found = {e.sha256 for e in self.responses}
+        if self.bar_archive is not None:
+            found.add(self.bar_archive.sha256)
+        return found
 
     def snapshot_manifest(self) -> Manifest:
         """The plain snapshot manifest of this run (what :meth:`RunArchive.materialize` writes)."""
@@ -106,6 +134,7 @@ class RunManifest(Manifest):
                 SnapshotEntry(**{k: v for k, v in dict(e).items() if k in keep})
                 for e in self.responses
             ),
+            bars=self.bars,
         )
 
 
@@ -118,13 +147,15 @@ class ArchivedRun:
     recorded_at: datetime
     #: How many responses the run's replay can serve.
     responses: int
-    #: Their total size (before deduplication with other runs).
+    #: Their total size, the bar archive's included (before deduplication with other runs).
     bytes: int
     #: Responses per provider.
     providers: Mapping[str, int]
     #: Each scanner's status in the run.
     scanners: Mapping[str, str]
     manifest: RunManifest = field(repr=False)
+    #: The size of the run's bar archive (its price history); 0 when it has none.
+    bars_bytes: int = 0
 
 
 def _archived(manifest: RunManifest) -> ArchivedRun:
@@ -133,11 +164,17 @@ def _archived(manifest: RunManifest) -> ArchivedRun:
         trade_date=manifest.trade_date,
         recorded_at=manifest.recorded_at,
         responses=len(manifest.responses),
-        bytes=sum(e.size for e in manifest.responses),
+        bytes=_run_bytes(manifest),
         providers=dict(sorted(Counter(e.provider for e in manifest.responses).items())),
         scanners=dict(manifest.scanners),
         manifest=manifest,
+        bars_bytes=0 if manifest.bar_archive is None else manifest.bar_archive.size,
     )
+
+
+def _run_bytes(manifest: RunManifest) -> int:
+    bars = 0 if manifest.bar_archive is None else manifest.bar_archive.size
+    return sum(e.size for e in manifest.responses) + bars
 
 
 def _write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
@@ -259,16 +296,18 @@ class RunArchive:
         if (dest / MANIFEST).exists():
             raise ArchiveError(f"{dest} already holds a snapshot; materialize into a new directory")
         dest.mkdir(parents=True, exist_ok=True)
-        for entry in run.manifest.responses:
-            blob = self.blob_path(entry.sha256)
-            target = dest / entry.file
+        files = [(e.sha256, e.file, f"the response {e.key!r}") for e in run.manifest.responses]
+        if run.manifest.bar_archive is not None and run.manifest.bars is not None:
+            files.append((run.manifest.bar_archive.sha256, run.manifest.bars, "its bar archive"))
+        for sha256, file, what in files:
+            blob = self.blob_path(sha256)
+            target = dest / file
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 shutil.copyfile(blob, target)
             except FileNotFoundError:
                 raise ArchiveError(
-                    f"archived run {run_id}: the response {entry.key!r} is missing from the "
-                    f"archive ({blob})"
+                    f"archived run {run_id}: {what} is missing from the archive ({blob})"
                 ) from None
         write_manifest(dest, run.manifest.snapshot_manifest())
         return dest
@@ -318,17 +357,16 @@ class RunArchive:
         """Move the staged blobs in, write the manifest, enforce the bound; a warning when the
         run itself did not fit."""
         with self._locked():
-            for entry in manifest.responses:
-                blob = self.blob_path(entry.sha256)
-                staged = staging / entry.sha256
+            for sha256 in sorted(manifest.blobs()):
+                blob = self.blob_path(sha256)
+                staged = staging / sha256
                 if blob.exists():
                     continue
                 blob.parent.mkdir(parents=True, exist_ok=True)
                 if staged.exists():
                     os.replace(staged, blob)
                 else:
-                    # Staged under the same sha by another key of this run and moved already.
-                    raise ArchiveError(f"run {manifest.run_id}: response {entry.sha256} not staged")
+                    raise ArchiveError(f"run {manifest.run_id}: blob {sha256} not staged")
             self.runs_dir.mkdir(parents=True, exist_ok=True)
             data = json.dumps(manifest.model_dump(mode="json"), indent=1) + "\n"
             _write_atomic(self.runs_dir / f"{manifest.run_id}.json", data.encode(), durable=True)
@@ -336,7 +374,7 @@ class RunArchive:
             dropped = self._prune()
         if manifest.run_id not in dropped:
             return None
-        if sum(e.size for e in manifest.responses) > (self.max_bytes or 0):
+        if _run_bytes(manifest) > (self.max_bytes or 0):
             why = "alone exceeds discovery.archive.max_megabytes"
         else:
             # Committed after newer runs that fill the bound: the oldest go first.
@@ -361,7 +399,7 @@ class RunArchive:
         dropped: list[str] = []
 
         def used(runs: list[RunManifest]) -> set[str]:
-            return {e.sha256 for m in runs for e in m.responses}
+            return {sha for m in runs for sha in m.blobs()}
 
         def total(runs: list[RunManifest]) -> int:
             return sum(sizes.get(s, 0) for s in used(runs)) + sum(
@@ -410,6 +448,7 @@ class RunArchiver:
         self.recorded_at = recorded_at.astimezone(UTC)
         self.staging = archive.root / "staging" / run_id
         self._entries: dict[str, ArchiveEntry] = {}
+        self._bars: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()
         self.problem: str | None = None
         #: Whether :meth:`commit` archived the run.
@@ -439,6 +478,32 @@ class RunArchiver:
         except Exception as exc:  # a recorder must never cost the run its data
             self._fail(f"run archive: not recording run {self.run_id} ({exc})")
 
+    def add_bars(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        """Keep the run's price history (symbol -> daily bars cut at the trade date, as the
+        history scanners read them), whatever served it: a warm price cache answers most of it
+        with no request, so its responses alone would not replay the run. Written at
+        :meth:`commit` as one bar archive (a symbol loaded twice keeps its first frame)."""
+        if self.problem is not None:
+            return
+        with self._lock:
+            for symbol, bars in frames.items():
+                self._bars.setdefault(symbol, bars)
+
+    def _stage_bars(self, frames: Mapping[str, pd.DataFrame]) -> ArchivedBars:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        path = write_bar_archive(
+            self.staging / f".bars-{uuid.uuid4().hex}.parquet",
+            frames,
+            synthetic=False,
+            created_by="tradingagents.archive",
+            # No run id: the same bars in two runs are the same bytes, stored once.
+            notes=f"the price history a live run read for {self.trade_date}",
+        )
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        os.replace(path, self.staging / sha)
+        return ArchivedBars(sha256=sha, size=len(data))
+
     def _fail(self, message: str) -> None:
         with self._lock:
             if self.problem is None:
@@ -453,8 +518,15 @@ class RunArchiver:
             return self.problem
         with self._lock:
             entries = tuple(self._entries.values())
-        if not entries:
-            return None  # nothing fetched, nothing to replay
+            # A symbol without a single bar has nothing to archive (replay names it missing).
+            frames = {s: bars for s, bars in self._bars.items() if len(bars)}
+        if not entries and not frames:
+            return None  # nothing fetched or read, nothing to replay
+        try:
+            bars = self._stage_bars(frames) if frames else None
+        except Exception as exc:  # a recorder must never cost the run its data
+            self._fail(f"run archive: run {self.run_id} not archived ({exc})")
+            return self.problem
         manifest = RunManifest(
             trade_date=self.trade_date,
             kind="recorded",
@@ -464,6 +536,8 @@ class RunArchiver:
             run_id=self.run_id,
             scanners=dict(scanners or {}),
             responses=entries,
+            bars=None if bars is None else BARS_FILE,
+            bar_archive=bars,
         )
         try:
             warning = self.archive._commit(manifest, self.staging)

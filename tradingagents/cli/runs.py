@@ -92,6 +92,9 @@ def runs_show(
     console.print(f"trade date   {run.trade_date.isoformat()}")
     console.print(f"recorded at  {run.recorded_at.isoformat(timespec='seconds')}")
     console.print(f"size         {_size(run.bytes)} in {run.responses} responses")
+    if run.bars_bytes:
+        # What a warm price cache served the run: replayed from these bars, not from charts.
+        console.print(f"price bars   {_size(run.bars_bytes)} (the history scanners replay them)")
     table = Table(title="responses per provider", title_justify="left")
     table.add_column("provider", no_wrap=True)
     table.add_column("responses", justify="right")

@@ -228,7 +228,6 @@ class DiscoveryGraph(Closing):
         bars: BarArchive | None = None,
     ) -> None:
         self.config = load_config(config)
-        self.bars = bars
         self.skip_reasons = dict(skip_reasons or {})
         if credentials is None:
             # An injected hub's credentials are the run's: the graph must not re-read the env.
@@ -248,6 +247,11 @@ class DiscoveryGraph(Closing):
             self.config, credentials=self.credentials, clock=clock
         )
         self.breakers = breakers if breakers is not None else live_breakers(self.config, clock)
+        if bars is None and self.providers.snapshot is not None:
+            # A snapshot that declares bars (an archived live run's history load) serves the
+            # history scanners from them, as a warm price cache served that run.
+            bars = self.providers.snapshot.bar_archive()
+        self.bars = bars
         self.history = run_history(self.config)
         cache_dir = paths.cache_dir(self.config.cache_dir)
         if scanners is None:

@@ -218,6 +218,14 @@ class ProviderClient:
             archive.add(request, response)
         return response
 
+    def archive_cached(self, ctx: ScanContext | None, request: Request, response: Response) -> None:
+        """Archive ``response`` with the run's responses as if it had been fetched now: the
+        answer to ``request`` a cache of the caller's own served (the universe's listing, kept
+        per trade date), so the run's replay is served it too. Redacted as every response."""
+        archive = _archive_of(ctx)
+        if archive is not None:
+            archive.add(request, response)
+
     def handler(
         self, request: Request, clock: Clock, *, budgets: RunBudgets | None = None
     ) -> Handler:

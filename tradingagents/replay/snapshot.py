@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from tradingagents.errors import ProviderResponseTooLarge, SnapshotError
 from tradingagents.http import DEFAULT_MAX_BYTES, Request
+from tradingagents.replay.bars import BarArchive, BarArchiveError
 from tradingagents.replay.files import (
     FileTooLarge,
     MissingFile,
@@ -25,6 +26,10 @@ from tradingagents.replay.files import (
 from tradingagents.validation import problems_from_validation
 
 MANIFEST = "manifest.json"
+#: Where a snapshot keeps its bar archive (the sample's, an archived live run's).
+BARS_FILE = "bars/daily.parquet"
+#: The provider whose responses a bar archive stands for (the chart parser's frames).
+BARS_PROVIDER = "yahoo"
 #: ``source["snapshot"]`` for the snapshot bundled with the package (its path is an install's).
 SAMPLE_SNAPSHOT = "sample"
 #: A manifest is read whole and parsed in memory: a bound far above any real one (the sample's
@@ -78,6 +83,10 @@ class Manifest(BaseModel):
     recorded_at: AwareDatetime | None = None
     notes: str = ""
     responses: tuple[SnapshotEntry, ...]
+    # A bar archive (relative path) that a replay serves the history scanners from instead of
+    # chart responses: an archived live run's history load, which a warm price cache served
+    # mostly without requests. Absent from the sample, which ships one for evaluation only.
+    bars: str | None = None
 
 
 def request_key(provider: str, path: str, params: Mapping[str, str]) -> str:
@@ -110,7 +119,28 @@ class Snapshot:
         return self._index.get(key_for(request))
 
     def providers(self) -> frozenset[str]:
-        return frozenset(entry.provider for entry in self.manifest.responses)
+        """The providers the snapshot serves: those with responses, and Yahoo when it declares
+        bars (they are Yahoo's daily charts, as a run read them: a run whose price history
+        came all from a warm cache sent Yahoo no request, yet its history scanners replay)."""
+        found = {entry.provider for entry in self.manifest.responses}
+        if self.manifest.bars is not None:
+            found.add(BARS_PROVIDER)
+        return frozenset(found)
+
+    def bar_archive(self) -> BarArchive | None:
+        """The bar archive the manifest declares (``bars``), loaded; None when it declares none.
+
+        Raises :class:`~tradingagents.replay.bars.BarArchiveError` naming the file when it
+        cannot be read."""
+        if self.manifest.bars is None:
+            return None
+        try:
+            check_regular(self.root, self.manifest.bars)
+        except UnsafeFile as exc:
+            raise BarArchiveError(
+                f"snapshot {self.root}: bars {self.manifest.bars!r} {exc.reason}"
+            ) from None
+        return BarArchive.load(self.root / self.manifest.bars)
 
     def body(self, entry: SnapshotEntry, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The response's bytes, checked again now: the file may have changed since loading."""
@@ -159,6 +189,11 @@ def load_snapshot(root: str | Path) -> Snapshot:
         if entry.key in seen:
             raise SnapshotError(f"snapshot {root}: responses.{i} repeats the request {entry.key!r}")
         seen.add(entry.key)
+    if manifest.bars is not None:
+        try:
+            check_regular(root, manifest.bars)
+        except UnsafeFile as exc:
+            raise SnapshotError(f"snapshot {root}: bars {manifest.bars!r} {exc.reason}") from None
     return Snapshot(root, manifest)
 
 
@@ -170,7 +205,7 @@ def sample_snapshot_path() -> Path:
 def sample_bars_path() -> Path:
     """The sample's bar archive (:class:`~tradingagents.replay.bars.BarArchive`): synthetic
     daily bars of every charted sample symbol and SPY, from 2024-10 through the trade date."""
-    return sample_snapshot_path() / "bars" / "daily.parquet"
+    return sample_snapshot_path() / BARS_FILE
 
 
 class RunSource(TypedDict):
@@ -213,6 +248,9 @@ def write_manifest(root: Path, manifest: Manifest) -> None:
     if data.get("recorded_at") is None:
         # Written only when known, so generated snapshots stay byte-for-byte reproducible.
         data.pop("recorded_at", None)
+    if data.get("bars") is None:
+        # Likewise: a snapshot without bars has the manifest it had before the field existed.
+        data.pop("bars", None)
     (root / MANIFEST).write_text(
         json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8"
     )

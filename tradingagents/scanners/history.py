@@ -59,9 +59,12 @@ def _load(ctx: ScanContext, services: RunServices, symbols: tuple[str, ...]) -> 
         loaded = ctx.map(lambda s: yahoo.chart(ctx, s, start=start, end=end).bars, symbols)
     # Both mappings stay in universe order; nothing after the trade date is ever served.
     errors = {symbol: f"{type(exc).__name__}: {exc}" for symbol, exc in loaded.errors}
-    return HistorySet(
-        {s: cut_at(bars, end) for s, bars in loaded.results}, errors, dict(loaded.skipped)
-    )
+    bars = {s: cut_at(frame, end) for s, frame in loaded.results}
+    if services.archive is not None:
+        # A warm price cache served most of these bars without a request: the run's archive
+        # keeps them as read, so its replay serves the scanners exactly these bars.
+        services.archive.add_bars(bars)
+    return HistorySet(bars, errors, dict(loaded.skipped))
 
 
 def _from_archive(

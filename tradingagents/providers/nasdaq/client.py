@@ -6,7 +6,7 @@ import datetime
 from typing import ClassVar
 
 from tradingagents.discovery.context import ScanContext
-from tradingagents.http import DEFAULT_MAX_BYTES, Transport
+from tradingagents.http import DEFAULT_MAX_BYTES, Request, Response, Transport
 from tradingagents.providers.base import ProviderClient
 from tradingagents.providers.earnings import EarningsEvent
 from tradingagents.providers.nasdaq.parse import (
@@ -63,10 +63,23 @@ class NasdaqClient(ProviderClient):
         ``exchange`` the three exchanges come in one answer. The listing is "as of now": there
         is no date parameter.
         """
-        return self.fetch(
-            ctx,
+        return self.stock_screener_response(ctx)[0]
+
+    def stock_screener_request(self) -> Request:
+        """The one request of :meth:`stock_screener` (what a cached listing answered)."""
+        return self.build_request(
             "/api/screener/stocks",
             {"tableonly": "true", "limit": 25, "offset": 0, "download": "true"},
-            tool="nasdaq.stock_screener",
-            parse=parse_stock_screener,
         )
+
+    def stock_screener_response(self, ctx: ScanContext | None) -> tuple[StockListing, Response]:
+        """:meth:`stock_screener` and the response it parsed (the universe caches the body, so
+        a run served from that cache still archives the listing it used)."""
+        parsed: list[StockListing] = []
+        response = self.send(
+            ctx,
+            self.stock_screener_request(),
+            tool="nasdaq.stock_screener",
+            validate=lambda r: parsed.append(parse_stock_screener(r.body)),
+        )
+        return parsed[0], response
