@@ -1,0 +1,154 @@
+"""Runs served by the disk caches (price bars, the universe's listing) still replay whole."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner
+
+from tests.archive.test_store import FINNHUB_KEY, archive_root, files_under
+from tests.snapshot_server import SnapshotServer
+from tradingagents.archive import RunArchive
+from tradingagents.cli import app
+from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.replay import BarArchive, load_snapshot, sample_snapshot_path
+from tradingagents.replay.snapshot import BARS_FILE
+
+SAMPLE_DAY = date(2026, 11, 20)  # the sample's trade date, a Friday
+MONDAY = date(2026, 11, 23)  # a later "today": the Friday's bars are a finished session's
+HISTORY = ("rsi_oversold", "technical_breakout", "volume_accumulation")
+LISTING = "/api/screener/stocks"
+
+
+@pytest.fixture
+def own_server() -> Iterator[HTTPServer]:
+    # Not the shared pytest-httpserver fixture: this one is stopped mid-test.
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEC_USER_AGENT", "Test Runner test@example.com")
+    monkeypatch.setenv("FINNHUB_API_KEY", FINNHUB_KEY)
+
+
+def live_config(server: SnapshotServer, tmp_path: Path, **discovery: Any) -> dict[str, Any]:
+    # No HTTP response cache: a second run is served by the price and listing caches only.
+    return server.live_config(
+        cache_dir=str(tmp_path / "cache"), resilience={"cache": {"enabled": False}}, **discovery
+    )
+
+
+def picks(state: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(c["ticker"], c["score"]) for c in state["ranked_candidates"]]
+
+
+def statuses(state: dict[str, Any]) -> dict[str, str]:
+    return {r["name"]: r["status"] for r in state["scanner_runs"]}
+
+
+def charts(server: SnapshotServer) -> int:
+    return sum(n for path, n in server.paths.items() if path.startswith("/v8/finance/chart/"))
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_run_on_a_warm_price_cache_replays_its_picks_from_its_archived_bars(
+    own_server: HTTPServer, tmp_path: Path
+) -> None:
+    server = SnapshotServer(own_server, load_snapshot(sample_snapshot_path()))
+    config = live_config(server, tmp_path)
+    cold = DiscoveryGraph(config, today=lambda: MONDAY).run(SAMPLE_DAY)
+    cold_requests, cold_charts = sum(server.paths.values()), charts(server)
+    assert cold_charts >= 20  # every symbol's history fetched, and cached
+    server.paths.clear()
+    warm = DiscoveryGraph(config, today=lambda: MONDAY).run(SAMPLE_DAY)
+    assert charts(server) == 0  # the price cache covers the Friday: no chart asked
+    assert sum(server.paths.values()) < cold_requests
+    assert picks(warm) == picks(cold)
+    assert all(statuses(warm)[name] == "ok" for name in HISTORY)
+    history_picks = {c["ticker"] for c in warm["candidates"] if set(c["sources"]) & set(HISTORY)}
+    assert {"KO", "PFE", "PLTR"} <= history_picks  # the sample's planted signals
+
+    own_server.stop()  # offline from here on
+
+    replayed = CliRunner().invoke(
+        app, ["runs", "replay", warm["run_id"], "--json", "--out", str(tmp_path / "replayed")]
+    )
+    assert replayed.exit_code == 0, replayed.stderr
+    state = json.loads(replayed.stdout)
+    assert state["source"]["mode"] == "replay"
+    assert picks(state) == picks(warm)
+    assert state["candidates"] == warm["candidates"]
+    assert all(statuses(state)[name] == "ok" for name in HISTORY)
+    # Replayed from the bars: no chart was asked of the snapshot, which holds none.
+    assert not [log for log in state["tool_logs"] if log["tool"] == "yahoo.chart"]
+
+    archive = RunArchive(archive_root())
+    run = archive.get(warm["run_id"])
+    assert run.manifest.bars == BARS_FILE and run.bars_bytes > 0
+    snapshot = load_snapshot(archive.materialize(run.run_id, tmp_path / "materialized"))
+    assert snapshot.manifest.bars == BARS_FILE
+    bars = snapshot.bar_archive()
+    assert isinstance(bars, BarArchive) and not bars.synthetic
+    assert bars.last_day == SAMPLE_DAY and "KO" in bars.symbols
+
+    shown = CliRunner().invoke(app, ["runs", "show", run.run_id])
+    assert "price bars" in shown.stdout
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_run_on_a_cached_universe_listing_replays_it(
+    own_server: HTTPServer, tmp_path: Path
+) -> None:
+    # The listing carries a secret (an echo): the archive and the listing cache scrub it.
+    root = shutil.copytree(sample_snapshot_path(), tmp_path / "sample")
+    entry = next(e for e in load_snapshot(root).manifest.responses if e.path == LISTING)
+    listing = json.loads((root / entry.file).read_bytes())
+    listing["data"]["rows"][0]["name"] = f"Apple Inc. {FINNHUB_KEY}"
+    (root / entry.file).write_text(json.dumps(listing), encoding="utf-8")
+    server = SnapshotServer(own_server, load_snapshot(root))
+    config = live_config(server, tmp_path, universe={"source": "nasdaq"})
+
+    cold = DiscoveryGraph(config, today=lambda: SAMPLE_DAY).run(SAMPLE_DAY)
+    assert server.paths[LISTING] == 1
+    cold_requests = sum(server.paths.values())
+    warm = DiscoveryGraph(config, today=lambda: SAMPLE_DAY).run(SAMPLE_DAY)
+    assert server.paths[LISTING] == 1  # the second run read the listing from its cache
+    assert sum(server.paths.values()) - cold_requests < cold_requests
+    assert picks(warm) == picks(cold) and picks(warm)
+    own_server.stop()  # offline from here on
+
+    archive = RunArchive(archive_root())
+    run = archive.get(warm["run_id"])
+    assert run.providers["nasdaq"] >= 2  # the listing and the earnings calendar
+    snapshot = archive.materialize(run.run_id, tmp_path / "materialized")
+    replayed = DiscoveryGraph(
+        {
+            "discovery": {
+                "source": {"mode": "replay", "snapshot": str(snapshot)},
+                **{"universe": {"source": "nasdaq"}},
+            }
+        }
+    ).run()
+    assert picks(replayed) == picks(warm)
+    assert replayed["candidates"] == warm["candidates"]
+    assert statuses(replayed) == statuses(warm)
+    assert set(statuses(replayed).values()) == {"ok"}
+
+    leaks = [
+        path
+        for path in [*files_under(archive.root), *files_under(tmp_path / "cache" / "universe")]
+        if FINNHUB_KEY.encode() in path.read_bytes()
+    ]
+    assert leaks == []
