@@ -103,3 +103,19 @@ def test_declared_bars_that_are_no_bar_archive_fail_the_graph_not_a_scanner(
     declare(snapshot_dir, "manifest.json")
     with pytest.raises(SnapshotError, match="not a parquet file"):
         replay(snapshot_dir)
+
+
+def test_a_snapshot_with_bars_and_no_yahoo_response_still_serves_the_history(
+    snapshot_dir: Path,
+) -> None:
+    # An archived run whose price history came all from a warm cache asked Yahoo nothing.
+    declare(
+        snapshot_dir,
+        BARS_FILE,
+        lambda d: d.update(responses=[r for r in d["responses"] if r["provider"] != "yahoo"]),
+    )
+    state = replay(snapshot_dir)
+    runs = {r["name"]: r for r in state["scanner_runs"]}
+    assert all(runs[name]["status"] == "ok" for name in HISTORY)
+    found = {c["ticker"] for c in state["candidates"] if set(c["sources"]) & set(HISTORY)}
+    assert {"KO", "PFE", "PLTR"} <= found

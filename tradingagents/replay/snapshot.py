@@ -28,8 +28,6 @@ from tradingagents.validation import problems_from_validation
 MANIFEST = "manifest.json"
 #: Where a snapshot keeps its bar archive (the sample's, an archived live run's).
 BARS_FILE = "bars/daily.parquet"
-#: The provider whose responses a bar archive stands for (the chart parser's frames).
-BARS_PROVIDER = "yahoo"
 #: ``source["snapshot"]`` for the snapshot bundled with the package (its path is an install's).
 SAMPLE_SNAPSHOT = "sample"
 #: A manifest is read whole and parsed in memory: a bound far above any real one (the sample's
@@ -119,13 +117,7 @@ class Snapshot:
         return self._index.get(key_for(request))
 
     def providers(self) -> frozenset[str]:
-        """The providers the snapshot serves: those with responses, and Yahoo when it declares
-        bars (they are Yahoo's daily charts, as a run read them: a run whose price history
-        came all from a warm cache sent Yahoo no request, yet its history scanners replay)."""
-        found = {entry.provider for entry in self.manifest.responses}
-        if self.manifest.bars is not None:
-            found.add(BARS_PROVIDER)
-        return frozenset(found)
+        return frozenset(entry.provider for entry in self.manifest.responses)
 
     def bar_archive(self) -> BarArchive | None:
         """The bar archive the manifest declares (``bars``), loaded; None when it declares none.
