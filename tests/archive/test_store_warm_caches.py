@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -12,14 +13,21 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
+from werkzeug import Request as WerkzeugRequest
+from werkzeug import Response as WerkzeugResponse
 
 from tests.archive.test_store import FINNHUB_KEY, archive_root, files_under
+from tests.scanners.test_incremental_history import SYMBOLS, TODAY, Market
 from tests.snapshot_server import SnapshotServer
 from tradingagents.archive import RunArchive
 from tradingagents.cli import app
 from tradingagents.graph.discovery_graph import DiscoveryGraph
+from tradingagents.http import Request
 from tradingagents.replay import BarArchive, load_snapshot, sample_snapshot_path
 from tradingagents.replay.snapshot import BARS_FILE
+from tradingagents.scanners.rsi_oversold import RsiOversold
+from tradingagents.scanners.technical_breakout import TechnicalBreakout
+from tradingagents.scanners.volume_accumulation import VolumeAccumulation
 
 SAMPLE_DAY = date(2026, 11, 20)  # the sample's trade date, a Friday
 MONDAY = date(2026, 11, 23)  # a later "today": the Friday's bars are a finished session's
@@ -152,3 +160,61 @@ def test_a_run_on_a_cached_universe_listing_replays_it(
         if FINNHUB_KEY.encode() in path.read_bytes()
     ]
     assert leaks == []
+
+
+class Breakouts(Market):
+    """The synthetic market, with one breakout on heavy volume on each day of ``breakouts``."""
+
+    def __init__(self, breakouts: dict[date, str]) -> None:
+        super().__init__()
+        self.breakouts = breakouts
+
+    def close(self, symbol: str, day: date) -> float:
+        base = super().close(symbol, day)
+        return base * 1.5 if self.breakouts.get(day) == symbol else base
+
+    def bar(self, symbol: str, day: date) -> dict[str, float]:
+        bar = super().bar(symbol, day)
+        return {**bar, "volume": bar["volume"] * 5} if self.breakouts.get(day) == symbol else bar
+
+    def handle(self, request: WerkzeugRequest) -> WerkzeugResponse:
+        asked = Request(provider="yahoo", url=request.base_url, params=dict(request.args))
+        answer = self.send(asked, timeout=10, max_bytes=1 << 24)
+        return WerkzeugResponse(answer.body, status=answer.status, content_type="application/json")
+
+
+def test_a_run_on_the_next_session_served_by_one_batch_quote_replays_its_picks(
+    own_server: HTTPServer, tmp_path: Path
+) -> None:
+    market = Breakouts({SAMPLE_DAY: "AAA", MONDAY: "CCC"})
+    own_server.expect_request(re.compile(".*")).respond_with_handler(market.handle)
+    url = own_server.url_for("").rstrip("/")
+    history = [RsiOversold, TechnicalBreakout, VolumeAccumulation]
+    settings: dict[str, Any] = {
+        "universe": list(SYMBOLS),
+        "cache_dir": str(tmp_path / "cache"),
+        "providers": {"yahoo": {"base_url": url}},
+        "resilience": {
+            "cache": {"enabled": False},
+            "rate_limits": {"yahoo": {"per_second": 500}},
+        },
+    }
+    config = {"discovery": {"source": {"mode": "live"}, **settings}}
+
+    friday = DiscoveryGraph(config, history, today=lambda: TODAY).run(SAMPLE_DAY)
+    assert len(market.take()) == len(SYMBOLS)  # a cold cache: one chart per symbol
+    assert [t for t, _ in picks(friday)] == ["AAA"]
+    market.quote_day = MONDAY
+    monday = DiscoveryGraph(config, history, today=lambda: TODAY).run(MONDAY)
+    # The next session: one batch quote for every symbol, no chart.
+    assert [r.url.rsplit("/", 1)[-1] for r in market.take()] == ["quote"]
+    assert [t for t, _ in picks(monday)] == ["CCC"]
+    own_server.stop()  # offline from here on
+
+    snapshot = RunArchive(archive_root()).materialize(monday["run_id"], tmp_path / "monday")
+    replay = {"source": {"mode": "replay", "snapshot": str(snapshot)}}
+    replayed = DiscoveryGraph({"discovery": {**settings, **replay}}, history).run()
+    assert replayed["trade_date"] == MONDAY.isoformat()
+    assert picks(replayed) == picks(monday)
+    assert replayed["candidates"] == monday["candidates"]
+    assert statuses(replayed) == statuses(monday) == dict.fromkeys(statuses(monday), "ok")
