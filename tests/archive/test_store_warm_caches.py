@@ -6,10 +6,11 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
@@ -22,7 +23,7 @@ from tests.snapshot_server import SnapshotServer
 from tradingagents.archive import RunArchive
 from tradingagents.cli import app
 from tradingagents.graph.discovery_graph import DiscoveryGraph
-from tradingagents.http import Request
+from tradingagents.http import Request, Response
 from tradingagents.replay import BarArchive, load_snapshot, sample_snapshot_path
 from tradingagents.replay.snapshot import BARS_FILE
 from tradingagents.scanners.rsi_oversold import RsiOversold
@@ -218,3 +219,42 @@ def test_a_run_on_the_next_session_served_by_one_batch_quote_replays_its_picks(
     assert picks(replayed) == picks(monday)
     assert replayed["candidates"] == monday["candidates"]
     assert statuses(replayed) == statuses(monday) == dict.fromkeys(statuses(monday), "ok")
+
+
+def frames(*symbols: str, close: float = 10.0) -> dict[str, pd.DataFrame]:
+    index = pd.DatetimeIndex(pd.to_datetime(["2026-11-19", "2026-11-20"]), name="date")
+    index = index.astype("datetime64[s]")
+    columns = ("open", "high", "low", "close", "adj_close", "volume")
+    values = {c: [close, close + 1] if c != "volume" else [1e6, 2e6] for c in columns}
+    return {s: pd.DataFrame(values, index=index, dtype="float64") for s in symbols}
+
+
+def test_bars_are_a_blob_shared_by_runs_and_dropped_with_the_last_run_using_them(
+    tmp_path: Path,
+) -> None:
+    archive = RunArchive(tmp_path / "archive", max_bytes=12_000)
+    when = [datetime(2026, 11, 20, hour, tzinfo=UTC) for hour in (9, 10, 11)]
+    for run_id, at, bars in (
+        ("run-a", when[0], frames("AAA", "BBB")),
+        ("run-b", when[1], frames("BBB", "AAA")),  # the same bars: the same bytes
+    ):
+        recorder = archive.start(run_id, SAMPLE_DAY, at)
+        recorder.add_bars(bars)
+        assert recorder.commit({"s": "ok"}) is None  # no response, yet archived
+    a, b = archive.get("run-a"), archive.get("run-b")
+    assert a.manifest.bar_archive == b.manifest.bar_archive is not None
+    assert a.responses == 0 and a.bars_bytes == a.bytes > 0
+    blob = archive.blob_path(a.manifest.bar_archive.sha256)
+    served = BarArchive.load(blob)
+    pd.testing.assert_frame_equal(served.bars("AAA"), frames("AAA")["AAA"])
+
+    recorder = archive.start("run-c", SAMPLE_DAY, when[2])
+    recorder.add_bars(frames("AAA", close=20.0))
+    recorder.add(Request(provider="yahoo", url="http://127.0.0.1/x"), Response(200, b"x" * 9000))
+    assert recorder.commit({"s": "ok"}) is None
+    # Over the bound: both older runs go, and with them the bars blob only they used.
+    assert [r.run_id for r in archive.runs()] == ["run-c"]
+    assert not blob.exists()
+    assert {p.name for p in archive.blobs_dir.rglob("*") if p.is_file()} == archive.get(
+        "run-c"
+    ).manifest.blobs()
