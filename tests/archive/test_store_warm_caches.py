@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
@@ -222,8 +223,8 @@ def test_a_run_on_the_next_session_served_by_one_batch_quote_replays_its_picks(
 
 
 def frames(*symbols: str, close: float = 10.0) -> dict[str, pd.DataFrame]:
-    index = pd.DatetimeIndex(pd.to_datetime(["2026-11-19", "2026-11-20"]), name="date")
-    index = index.astype("datetime64[s]")
+    days = np.array(["2026-11-19", "2026-11-20"], dtype="datetime64[s]")
+    index = pd.DatetimeIndex(days, name="date")
     columns = ("open", "high", "low", "close", "adj_close", "volume")
     values = {c: [close, close + 1] if c != "volume" else [1e6, 2e6] for c in columns}
     return {s: pd.DataFrame(values, index=index, dtype="float64") for s in symbols}
@@ -244,6 +245,7 @@ def test_bars_are_a_blob_shared_by_runs_and_dropped_with_the_last_run_using_them
     a, b = archive.get("run-a"), archive.get("run-b")
     assert a.manifest.bar_archive == b.manifest.bar_archive is not None
     assert a.responses == 0 and a.bars_bytes == a.bytes > 0
+    assert a.manifest.bar_archive is not None
     blob = archive.blob_path(a.manifest.bar_archive.sha256)
     served = BarArchive.load(blob)
     pd.testing.assert_frame_equal(served.bars("AAA"), frames("AAA")["AAA"])
