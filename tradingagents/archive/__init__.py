@@ -1,6 +1,7 @@
 """The run archive: every live run's responses, content-addressed, replayable as a snapshot."""
 
 from tradingagents.archive.store import (
+    ArchivedBars,
     ArchivedRun,
     ArchiveEntry,
     ArchiveError,
