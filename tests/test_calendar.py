@@ -99,3 +99,23 @@ def test_sessions_between_skips_weekends_and_holidays() -> None:
         date(2026, 11, 30),
     ]
     assert sessions_between(date(2026, 11, 30), date(2026, 11, 20)) == []
+
+
+def test_prepare_in_background_builds_the_calendar_once_on_another_thread() -> None:
+    import threading
+
+    from tradingagents import calendar
+
+    day = date(2087, 6, 2)  # a window no other test builds
+    assert 2088 not in calendar._BUILT
+    before = set(threading.enumerate())
+    calendar.prepare_in_background(day)
+    (builder,) = [t for t in threading.enumerate() if t not in before and t.name == "calendar"]
+    assert builder.daemon  # never holds the process at exit
+    builder.join(timeout=60)
+    assert 2088 in calendar._BUILT
+    # Built: no second thread, and the answers come from that calendar.
+    started = set(threading.enumerate())
+    calendar.prepare_in_background(day)
+    assert not [t for t in threading.enumerate() if t not in started and t.name == "calendar"]
+    assert is_session(day) and not is_session(date(2087, 6, 1))  # a Monday, then a Sunday

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from datetime import date
 from functools import lru_cache
@@ -25,14 +26,42 @@ def _calendar(last_year: int) -> ExchangeCalendar:
         # exchange_calendars still uses pandas APIs that pandas 3 deprecates; not our concern.
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
-        return exchange_calendars.get_calendar(
+        built = exchange_calendars.get_calendar(
             CALENDAR, start=f"{_FIRST_YEAR}-01-01", end=f"{last_year}-12-31"
         )
+    _BUILT.add(last_year)
+    return built
+
+
+# One build at a time: a run's first calls come from several scanner threads at once (and from
+# prepare_in_background), and lru_cache alone would let each of them build its own copy.
+_BUILD = threading.Lock()
 
 
 def _calendar_for(day: date) -> ExchangeCalendar:
     # The calendar covers a fixed window; rebuild (cached) one reaching past ``day``.
-    return _calendar(max(day.year + 1, date.today().year + 1))
+    with _BUILD:
+        return _calendar(_last_year(day))
+
+
+def _last_year(day: date) -> int:
+    return max(day.year + 1, date.today().year + 1)
+
+
+def prepare_in_background(day: date) -> None:
+    """Start building the calendar that covers ``day`` on a daemon thread, unless it is built.
+
+    Building it imports exchange_calendars and computes its tables (0.4-1 s on the project
+    machine). A live run needs it only after its first responses arrive, so starting it with
+    the run overlaps that cost with the network waits instead of adding it to the run.
+    """
+    if _last_year(day) in _BUILT:
+        return
+    threading.Thread(target=_calendar_for, args=(day,), name="calendar", daemon=True).start()
+
+
+#: The years whose calendar is built (read without the lock: a set lookup is atomic).
+_BUILT: set[int] = set()
 
 
 def _holiday_name(cal: ExchangeCalendar, day: date) -> str | None:

@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.config import get_stream_writer
 
 from tradingagents.archive.store import RunArchiver, archive_of
+from tradingagents.calendar import prepare_in_background
 from tradingagents.clock import SYSTEM_CLOCK, Clock
 from tradingagents.config import DiscoveryConfig, FilterConfig
 from tradingagents.discovery.candidate import Priority, normalize_ticker
@@ -160,6 +161,8 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         # First: a bad per-run config is a ConfigError before any scanner starts.
         run_jobs, policy = self.for_run(config)
         trade_date = parse_trade_date(state.get("trade_date"))
+        # Scanners ask for trading days once their data arrives; build the calendar meanwhile.
+        prepare_in_background(trade_date)
         # Taken before the scanners run: a live run's recorded_at is when it started.
         source = dict(self.source()) if self.source is not None else None
         run_id = new_run_id(self.clock.now())
