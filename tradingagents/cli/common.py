@@ -42,6 +42,10 @@ CONFIG_OPTION = typer.Option(
 )
 ONLY_OPTION = typer.Option(help="Only these scanners (comma-separated).")
 SKIP_OPTION = typer.Option(help="Leave these scanners out (comma-separated).")
+RUN_OUT_OPTION = typer.Option(
+    help="Root directory of the run files (DIR/discovery/DATE/run_HH_MM_SS/)."
+)
+JSON_OPTION = typer.Option("--json", help="Print the final state as JSON on stdout, only that.")
 
 # Exit codes: 0 done (even if some scanners failed); 1 no scanner ran ok, or the run files could
 # not be written; 2 bad usage or configuration, found before any scanner runs (like click's own).

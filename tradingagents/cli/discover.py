@@ -20,7 +20,9 @@ from tradingagents.cli.common import (
     CONTEXT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    JSON_OPTION,
     ONLY_OPTION,
+    RUN_OUT_OPTION,
     SKIP_OPTION,
     RunMode,
     check_snapshot_dir,
@@ -121,13 +123,8 @@ def discover(
     only: Annotated[list[str] | None, ONLY_OPTION] = None,
     skip: Annotated[list[str] | None, SKIP_OPTION] = None,
     config_file: Annotated[Path | None, CONFIG_OPTION] = None,
-    out: Annotated[
-        Path,
-        typer.Option(help="Root directory of the run files (DIR/discovery/DATE/run_HH_MM_SS/)."),
-    ] = Path("results"),
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the final state as JSON on stdout, only that.")
-    ] = False,
+    out: Annotated[Path, RUN_OUT_OPTION] = Path("results"),
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Run discovery with live progress, print the ranked candidates and write the run files."""
     mode = source.value if source is not None else None

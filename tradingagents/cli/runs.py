@@ -15,6 +15,8 @@ from tradingagents.cli.common import (
     CONFIG_OPTION,
     CONTEXT,
     EXIT_FAILED,
+    JSON_OPTION,
+    RUN_OUT_OPTION,
     fail,
     load_cli_settings,
     stderr,
@@ -115,13 +117,8 @@ def runs_replay(
     ctx: typer.Context,
     run_id: Annotated[str, RUN_ID],
     config_file: Annotated[Path | None, CONFIG_OPTION] = None,
-    out: Annotated[
-        Path,
-        typer.Option(help="Root directory of the run files (DIR/discovery/DATE/run_HH_MM_SS/)."),
-    ] = Path("results"),
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the final state as JSON on stdout, only that.")
-    ] = False,
+    out: Annotated[Path, RUN_OUT_OPTION] = Path("results"),
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Replay an archived live run offline, as `discover` prints and writes a run.
 
