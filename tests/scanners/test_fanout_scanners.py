@@ -57,6 +57,7 @@ def gauged_run(
     marker: str,
     execution: dict[str, Any],
     latency_s: float = LATENCY_S,
+    per_run: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     book: dict[str, Any] = {
         "lock": threading.Lock(),
@@ -71,7 +72,8 @@ def gauged_run(
     scanners = [cls for cls in load_registry().scanners if cls.name in names]
     graph = DiscoveryGraph(config, scanners, providers=hub)
     try:
-        state = graph.run(SAMPLE_DATE)
+        run = {"configurable": {"discovery": {"scanner_execution": per_run}}} if per_run else None
+        state = graph.run(SAMPLE_DATE, config=run)
     finally:
         graph.close()
     return state, book
@@ -109,6 +111,17 @@ def test_sequential_mode_fetches_one_symbol_at_a_time() -> None:
     assert found(state) == [("AMD", "high")]
     assert book["count"] == 24
     assert book["peak"] == 1
+
+
+@pytest.mark.parametrize(("per_run", "peak"), [({"fan_out": 2}, 2), ({"concurrent": False}, 1)])
+def test_a_per_run_override_of_the_fan_out_bounds_that_run(
+    per_run: dict[str, Any], peak: int
+) -> None:
+    # The graph's config says 6; the run's configurable["discovery"] has the last word.
+    state, book = gauged_run(("options_flow",), "/options/", {"fan_out": 6}, 0.05, per_run)
+    assert found(state) == [("AMD", "high")]
+    assert book["count"] == 24
+    assert book["peak"] == peak
 
 
 @pytest.mark.parametrize(

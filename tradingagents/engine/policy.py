@@ -34,6 +34,8 @@ class ExecutionPolicy:
     #: The run-wide default; a job's own ``isolation`` (or its settings') wins.
     isolation: Isolation = _DEFAULTS.isolation
     order: Order = _DEFAULTS.order
+    #: Items of one ``ctx.map`` at once (``scanner_execution.fan_out``); 1 when not concurrent.
+    fan_out: int = _DEFAULTS.fan_out
 
     @classmethod
     def from_config(cls, config: ScannerExecutionConfig) -> ExecutionPolicy:
@@ -44,6 +46,8 @@ class ExecutionPolicy:
             global_timeout_seconds=config.global_timeout_seconds,
             isolation=config.isolation,
             order=config.order,
+            # Sequential mode means one call at a time (recording relies on it for latencies).
+            fan_out=config.fan_out if config.concurrent else 1,
         )
 
     @property

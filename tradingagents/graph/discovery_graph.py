@@ -260,13 +260,14 @@ class DiscoveryGraph(Closing):
             self.scanners = instantiate(scanners)
         self.jobs = build_jobs(self.config, self.scanners, skip_reasons)
 
-        def services(day: date) -> RunServices:
+        def services(day: date, fan_out: int) -> RunServices:
             return RunServices(
                 self.providers,
                 trade_date=day,
                 cache_dir=cache_dir,
                 universe=self.config.universe,
                 today=today,
+                fan_out=fan_out,
                 bars=bars,
             )
 

@@ -99,7 +99,7 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         jobs: Sequence[ScanJob],
         policy: ExecutionPolicy,
         executor: Executor | None,
-        services: Callable[[date], RunServices] | None = None,
+        services: Callable[[date, int], RunServices] | None = None,
         breakers: BreakerBoard | None = None,
         source: Callable[[], Mapping[str, Any]] | None = None,
         *,
@@ -166,7 +166,8 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         # Taken before the scanners run: a live run's recorded_at is when it started.
         source = dict(self.source()) if self.source is not None else None
         run_id = new_run_id(self.clock.now())
-        services = self.services(trade_date) if self.services is not None else None
+        # The run's own fan_out: a per-run scanner_execution override reaches ctx.map too.
+        services = self.services(trade_date, policy.fan_out) if self.services is not None else None
         archive = _start_archive(services, run_id, trade_date, self.clock.now())
         transitions_before = self._transitions()
         problems: list[str] = []
@@ -416,7 +417,7 @@ def build_nodes(
     config: DiscoveryConfig,
     jobs: Sequence[ScanJob],
     executor: Executor | None,
-    services: Callable[[date], RunServices] | None = None,
+    services: Callable[[date, int], RunServices] | None = None,
     breakers: BreakerBoard | None = None,
     source: Callable[[], Mapping[str, Any]] | None = None,
     *,
