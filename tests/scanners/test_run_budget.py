@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from tests.helpers import runs_by_name
 from tests.scanners.test_coverage import HISTORY, SAMPLE_DATE, rendered, row_of
 from tradingagents.cli import app
+from tradingagents.clock import FakeClock
 from tradingagents.config import DEFAULT_UNIVERSE, load_config
 from tradingagents.config._universe import UniverseSource
 from tradingagents.discovery import ScanContext, load_registry
@@ -24,6 +25,7 @@ from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.http import Request, Response, Transport
 from tradingagents.replay.snapshot import sample_snapshot_path
 from tradingagents.reports.artifacts import RESULT_MD, results_markdown
+from tradingagents.resilience.breakers import BreakerBoard, BreakerPolicy
 from tradingagents.universe import Universe, resolve_universe
 from tradingagents.wiring import build_hub
 
@@ -160,13 +162,32 @@ def test_the_budget_is_shared_by_the_scanners_of_a_run_and_reset_for_the_next(
         assert WARNING.format(n=18, b=30) in runs[name]["warnings"]
 
 
-def test_a_scanner_left_no_budget_fails_loudly_and_says_why(sample: Any) -> None:
+def test_a_scanner_left_no_budget_is_skipped_and_says_why(sample: Any) -> None:
+    # Skipped, not an error: the provider did not fail, so no breaker may count it.
     state = sample(("options_flow",), 0).run()
     [record] = state["scanner_runs"]
-    assert record["status"] == "error"
-    assert record["error"]["message"] == f"no option chain read: {WARNING.format(n=24, b=0)}"
+    assert record["status"] == "skipped"
+    assert record["reason"] == f"no option chain read: {WARNING.format(n=24, b=0)}"
     assert record["coverage"]["skipped_budget"] == 24
     assert coverage_text(record["coverage"]) == "0/24 (0%), 24 skipped for budget"
+
+
+def test_history_scanners_left_no_budget_are_skipped_and_charge_no_breaker(
+    tmp_path: Path,
+) -> None:
+    config = load_config({"discovery": {"providers": {"yahoo": {"run_budget": 0}}}})
+    scanners = [cls for cls in load_registry().scanners if cls.name in HISTORY]
+    board = BreakerBoard(tmp_path / "breakers.sqlite", BreakerPolicy(), clock=FakeClock())
+    try:
+        with DiscoveryGraph(config, scanners, providers=build_hub(config), breakers=board) as dg:
+            for _ in range(3):  # past the default failure threshold, were it counted
+                state = dg.run(SAMPLE_DATE)
+        for record in state["scanner_runs"]:
+            assert record["status"] == "skipped"
+            assert record["reason"] == f"no price history: {WARNING.format(n=24, b=0)}"
+            assert board.status(record["name"]).consecutive_failures == 0
+    finally:
+        board.close()
 
 
 def test_unlimited_by_default_asks_every_symbol(sample: Any) -> None:

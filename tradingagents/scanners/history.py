@@ -11,7 +11,7 @@ import pandas as pd
 from tradingagents.calendar import previous_session
 from tradingagents.discovery.context import ScanContext
 from tradingagents.discovery.fanout import budget_warning
-from tradingagents.errors import ProviderBudgetExhausted, ProviderError
+from tradingagents.errors import ProviderBudgetExhausted, ProviderError, ScannerSkipped
 from tradingagents.replay.bars import BarArchive, SymbolNotInArchive
 from tradingagents.scanners.incremental import load_incremental
 from tradingagents.services import RunServices
@@ -90,7 +90,8 @@ def require_bars(ctx: ScanContext, history: HistorySet) -> Mapping[str, pd.DataF
     """
     skipped = budget_warning(history.skipped.values())
     if skipped is not None and not history.bars and not history.errors:
-        raise ProviderError(f"no price history: {skipped}")
+        # Our own budget stopped it, not the provider: skipped with the reason (no breaker).
+        raise ScannerSkipped(f"no price history: {skipped}")
     if skipped is not None:
         ctx.warn(skipped)
     if history.errors and not history.bars:

@@ -25,7 +25,7 @@ from tradingagents.config._universe import UniverseSource
 from tradingagents.discovery import Candidate, Priority, ScanContext, Scanner, ScannerParams
 from tradingagents.discovery.fanout import budget_warning
 from tradingagents.discovery.scoring import ramp
-from tradingagents.errors import ProviderError
+from tradingagents.errors import ProviderError, ScannerSkipped
 from tradingagents.providers.yahoo.parse import OptionContract
 from tradingagents.scanners.history import services_of, universe_of
 from tradingagents.services import RunServices
@@ -81,7 +81,9 @@ class OptionsFlow(Scanner[OptionsFlowParams]):
         )
         skipped = budget_warning(exc for _, exc in chains.skipped)
         if skipped is not None and not chains.results and not failures:
-            raise ProviderError(f"no option chain read: {skipped}")
+            # Our own budget, not the provider, stopped it: skipped (said why, charging no
+            # breaker), not an error that would open the scanner's circuit run after run.
+            raise ScannerSkipped(f"no option chain read: {skipped}")
         if skipped is not None:
             ctx.warn(skipped)
         for symbol, chain in chains.results:
