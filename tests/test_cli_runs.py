@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,14 @@ from typer.testing import CliRunner, Result
 
 from tests.snapshot_server import SnapshotServer
 from tests.test_cli import live_toml, on_sample_day
+from tradingagents.archive import RunArchive
 from tradingagents.cli import app
+from tradingagents.cli.common import load_cli_settings
+from tradingagents.cli.runs import replay_skips
+from tradingagents.clock import SYSTEM_CLOCK
+from tradingagents.http import Request, Response
 from tradingagents.replay.snapshot import load_snapshot, sample_snapshot_path
+from tradingagents.wiring import live_breakers
 
 
 def invoke(*args: str, columns: int = 200) -> Result:
@@ -35,8 +42,11 @@ def own_server() -> Iterator[HTTPServer]:
         server.stop()
 
 
-def live_run(server: HTTPServer, tmp_path: Path) -> tuple[Path, dict[str, object]]:
-    """A live `discover --json` against the sample served by ``server``; its config and state."""
+def live_run(
+    server: HTTPServer, tmp_path: Path, prepare: Callable[[Path], None] | None = None
+) -> tuple[Path, dict[str, object]]:
+    """A live `discover --json` against the sample served by ``server``; its config and state
+    (``prepare`` is given the config file first)."""
     snapshot_server = SnapshotServer(server, load_snapshot(sample_snapshot_path()))
     config = live_toml(
         snapshot_server,
@@ -45,6 +55,8 @@ def live_run(server: HTTPServer, tmp_path: Path) -> tuple[Path, dict[str, object
     )
     with config.open("a", encoding="utf-8") as handle:
         handle.write(f'[discovery]\ncache_dir = "{tmp_path / "cache"}"\n')
+    if prepare is not None:
+        prepare(config)
     result = invoke(
         "discover", "--config", str(config), "--date", "2026-11-20", "--json",
         "--out", str(tmp_path / "live"),
@@ -153,4 +165,78 @@ def test_the_scanners_a_live_run_skipped_are_skipped_in_its_replay(
     assert runs["insider_buying"]["status"] == "ok"
     # Skipped as in the live run, not asked of a snapshot that has none of their data.
     assert runs["rsi_oversold"]["status"] == "skipped"
-    assert "--skip" in runs["rsi_oversold"]["reason"]
+    assert runs["rsi_oversold"]["reason"] == "skipped in the live run"
+
+
+def open_breaker(config: Path) -> None:
+    board = live_breakers(load_cli_settings(config).discovery, SYSTEM_CLOCK)
+    assert board is not None
+    for _ in range(10):
+        board.record("technical_breakout", "error", "boom")
+
+
+def test_a_scanner_whose_circuit_was_open_live_is_skipped_in_the_replay(
+    own_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_sample_day(monkeypatch)
+    config, live = live_run(own_server, tmp_path, prepare=open_breaker)
+    live_runs = {r["name"]: r for r in live["scanner_runs"]}  # type: ignore[attr-defined]
+    assert live_runs["technical_breakout"]["status"] == "circuit_open"
+    own_server.stop()
+
+    replayed = invoke(
+        "runs", "replay", str(live["run_id"]), "--config", str(config), "--json",
+        "--out", str(tmp_path / "replayed"),
+    )  # fmt: skip
+    assert replayed.exit_code == 0, replayed.stderr
+    state = json.loads(replayed.stdout)
+    runs = {r["name"]: r for r in state["scanner_runs"]}
+    # Run on the other scanners' data it would add picks the live run never had.
+    assert runs["technical_breakout"]["status"] == "skipped"
+    assert runs["technical_breakout"]["reason"] == "circuit_open in the live run"
+    assert state["candidates"] == live["candidates"]
+    assert state["ranked_candidates"] == live["ranked_candidates"]
+
+
+def test_replay_runs_exactly_the_scanners_that_ran_live() -> None:
+    live = {"rsi_oversold": "ok", "insider_buying": "error", "market_movers": "timeout"}
+    live |= {"sec_catalysts": "skipped", "technical_breakout": "circuit_open", "gone": "ok"}
+    skips = replay_skips(live)
+    assert "rsi_oversold" not in skips and "insider_buying" not in skips
+    assert skips["market_movers"] == "timeout in the live run"
+    assert skips["sec_catalysts"] == "skipped in the live run"
+    assert skips["technical_breakout"] == "circuit_open in the live run"
+    assert skips["volume_accumulation"] == "not in the live run"
+    assert "gone" not in skips  # uninstalled since: not run, and not a name --skip knows
+    assert replay_skips({}) == {}  # no statuses archived: nothing says what to skip
+
+
+def test_runs_show_prints_markup_in_names_as_text(tmp_path: Path) -> None:
+    archive = RunArchive(archive_root())
+    recorder = archive.start("run-markup", date(2026, 11, 20), datetime(2026, 11, 20, tzinfo=UTC))
+    request = Request(provider="[/red]evil", url="http://127.0.0.1/x", params={})
+    recorder.add(request, Response(status=200, body=b"{}"))
+    assert recorder.commit({"[bold]scan[/]": "[/red]"}) is None
+    shown = invoke("runs", "show", "run-markup")
+    assert shown.exit_code == 0, shown.stderr
+    assert "[/red]evil" in shown.stdout and "[bold]scan[/]" in shown.stdout
+
+
+@pytest.mark.parametrize("kind", ["a file", "unreadable"])
+def test_runs_list_names_an_unusable_runs_directory(kind: str) -> None:
+    runs = archive_root() / "runs"
+    runs.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "a file":
+        runs.write_text("not a directory", encoding="utf-8")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root reads any directory")
+        runs.mkdir()
+        runs.chmod(0)
+    try:
+        result = invoke("runs", "list")
+    finally:
+        if runs.is_dir():
+            runs.chmod(0o700)
+    assert result.exit_code == 2, result.output
+    assert "cannot list" in result.stderr and str(runs) in result.stderr.replace("\n", "")

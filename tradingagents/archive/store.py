@@ -21,14 +21,29 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tradingagents import paths
 from tradingagents.config import DiscoveryConfig
 from tradingagents.errors import TradingAgentsError
 from tradingagents.http import Request, Response
 from tradingagents.replay.bars import write_bar_archive
-from tradingagents.replay.files import MissingFile, UnsafeFile, parse_json, read_regular
+from tradingagents.replay.files import (
+    FileTooLarge,
+    MissingFile,
+    UnsafeFile,
+    components,
+    parse_json,
+    read_regular,
+)
 from tradingagents.replay.snapshot import (
     BARS_FILE,
     MANIFEST,
@@ -53,6 +68,8 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 LOCK_TIMEOUT_S = 10.0
 #: A run's staged responses left behind this long (its process died) are swept by a commit.
 STALE_STAGING_S = 24 * 3600.0
+#: A blob's hash anywhere in a manifest this version cannot read (see ``RunArchive._prune``).
+_SHA256_VALUE = re.compile(rb'"sha256"\s*:\s*"([0-9a-f]{64})"')
 
 
 class ArchiveError(TradingAgentsError):
@@ -80,11 +97,25 @@ class CorruptRunManifest(ArchiveError):
         self.path = path
 
 
+def _safe_relative(value: str) -> str:
+    # A manifest names where materialize writes: nothing may lead outside the snapshot.
+    try:
+        components(value)
+    except UnsafeFile as exc:
+        raise ValueError(f"{value!r} {exc.reason}") from None
+    return value
+
+
 class ArchiveEntry(SnapshotEntry):
     """A snapshot entry whose body is the blob ``sha256`` (``size`` bytes, redacted)."""
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=0)
+
+    @field_validator("file")
+    @classmethod
+    def _file_inside(cls, value: str) -> str:
+        return _safe_relative(value)
 
 
 class ArchivedBars(BaseModel):
@@ -108,17 +139,27 @@ class RunManifest(Manifest):
     #: as ``bars`` (:data:`~tradingagents.replay.snapshot.BARS_FILE`) when materialized.
     bar_archive: ArchivedBars | None = None
 
+    @field_validator("bars")
+    @classmethod
+    def _bars_inside(cls, value: str | None) -> str | None:
+        return None if value is None else _safe_relative(value)
+
     @model_validator(mode="after")
     def _bars_with_their_blob(self) -> RunManifest:
         if (self.bars is None) != (self.bar_archive is None):
             raise ValueError("bars and bar_archive are given together or not at all")
+        _distinct_files(self)
         return self
 
     def blobs(self) -> set[str]:
         """The hashes of every blob the run uses."""
-        found = {e.sha256 for e in self.responses}
+        return set(self.blob_sizes())
+
+    def blob_sizes(self) -> dict[str, int]:
+        """Each blob the run uses, with its size in bytes."""
+        found = {e.sha256: e.size for e in self.responses}
         if self.bar_archive is not None:
-            found.add(self.bar_archive.sha256)
+            found[self.bar_archive.sha256] = self.bar_archive.size
         return found
 
     def snapshot_manifest(self) -> Manifest:
@@ -136,6 +177,16 @@ class RunManifest(Manifest):
             ),
             bars=self.bars,
         )
+
+
+def _distinct_files(manifest: RunManifest) -> None:
+    # Two entries writing one file would replay one of them with the other's body.
+    files = [e.file for e in manifest.responses]
+    if manifest.bars is not None:
+        files.append(manifest.bars)
+    repeated = sorted(name for name, count in Counter(files).items() if count > 1)
+    if repeated:
+        raise ValueError(f"file {repeated[0]!r} is named by more than one entry")
 
 
 @dataclass(frozen=True)
@@ -227,6 +278,10 @@ class RunArchive:
             names = sorted(p.name for p in self.runs_dir.iterdir() if p.suffix == ".json")
         except FileNotFoundError:
             return [], []
+        except OSError as exc:
+            raise ArchiveError(
+                f"run archive: cannot list {self.runs_dir} ({exc.strerror or exc})"
+            ) from None
         for name in names:
             if name.startswith("."):
                 continue  # a manifest being written
@@ -257,8 +312,11 @@ class RunArchive:
         return manifest
 
     def runs(self) -> list[ArchivedRun]:
-        """Every readable archived run, newest first; :meth:`problems` names the unreadable."""
+        """Every readable archived run, newest first; :meth:`problems` names the unreadable.
+
+        Raises :class:`ArchiveError` when the runs directory cannot be listed."""
         found, self._problems = self._manifests()
+        self._sweep_staging()
         return [_archived(m) for m in found]
 
     def problems(self) -> list[CorruptRunManifest]:
@@ -296,21 +354,49 @@ class RunArchive:
         if (dest / MANIFEST).exists():
             raise ArchiveError(f"{dest} already holds a snapshot; materialize into a new directory")
         dest.mkdir(parents=True, exist_ok=True)
-        files = [(e.sha256, e.file, f"the response {e.key!r}") for e in run.manifest.responses]
-        if run.manifest.bar_archive is not None and run.manifest.bars is not None:
-            files.append((run.manifest.bar_archive.sha256, run.manifest.bars, "its bar archive"))
-        for sha256, file, what in files:
-            blob = self.blob_path(sha256)
-            target = dest / file
+        files = [
+            (e.sha256, e.size, e.file, f"the response {e.key!r}") for e in run.manifest.responses
+        ]
+        if (bars := run.manifest.bar_archive) is not None and run.manifest.bars is not None:
+            files.append((bars.sha256, bars.size, run.manifest.bars, "its bar archive"))
+        for sha256, size, file, what in files:
+            try:  # checked again: the manifest validator is not the only way to a RunManifest
+                names = components(file)
+            except UnsafeFile as exc:
+                raise ArchiveError(f"archived run {run_id}: file {file!r} {exc.reason}") from None
+            data = self._blob(run_id, sha256, size, what)
+            target = dest.joinpath(*names)
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                shutil.copyfile(blob, target)
-            except FileNotFoundError:
-                raise ArchiveError(
-                    f"archived run {run_id}: {what} is missing from the archive ({blob})"
-                ) from None
+            # "xb": never through a link or over a file something else put there.
+            with open(target, "xb") as out:
+                out.write(data)
         write_manifest(dest, run.manifest.snapshot_manifest())
         return dest
+
+    def _blob(self, run_id: str, sha256: str, size: int, what: str) -> bytes:
+        """Blob ``sha256``'s bytes, read without following a link, exactly ``size`` of them."""
+        blob = self.blob_path(sha256)
+        try:
+            data = read_regular(self.root, str(blob.relative_to(self.root)), limit=size)
+        except MissingFile:
+            raise ArchiveError(
+                f"archived run {run_id}: {what} is missing from the archive ({blob})"
+            ) from None
+        except FileTooLarge as exc:
+            raise ArchiveError(
+                f"archived run {run_id}: blob {blob} of {what} is {exc.size} bytes, "
+                f"not the {size} its manifest says"
+            ) from None
+        except UnsafeFile as exc:
+            raise ArchiveError(
+                f"archived run {run_id}: blob {blob} of {what} {exc.reason}"
+            ) from None
+        if len(data) != size:
+            raise ArchiveError(
+                f"archived run {run_id}: blob {blob} of {what} is {len(data)} bytes, "
+                f"not the {size} its manifest says"
+            )
+        return data
 
     def size(self) -> int:
         """Bytes on disk: every blob and manifest (staged responses not counted)."""
@@ -357,11 +443,15 @@ class RunArchive:
         """Move the staged blobs in, write the manifest, enforce the bound; a warning when the
         run itself did not fit."""
         with self._locked():
-            for sha256 in sorted(manifest.blobs()):
+            for sha256, size in sorted(manifest.blob_sizes().items()):
                 blob = self.blob_path(sha256)
                 staged = staging / sha256
-                if blob.exists():
-                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    if os.lstat(blob).st_size == size:
+                        continue
+                    # A torn write (a crash mid-copy) or something else there: the staged
+                    # copy replaces it, as blobs are named by their content.
+                    logger.warning("run archive: blob %s has the wrong size; replacing it", blob)
                 blob.parent.mkdir(parents=True, exist_ok=True)
                 if staged.exists():
                     os.replace(staged, blob)
@@ -387,7 +477,7 @@ class RunArchive:
             return self._prune()
 
     def _prune(self) -> list[str]:
-        manifests, _ = self._manifests()  # newest first; unreadable ones keep no blob alive
+        manifests, broken = self._manifests()  # newest first
         sizes: dict[str, int] = {}
         for path in self.blobs_dir.glob("*/*") if self.blobs_dir.exists() else ():
             if path.is_file():
@@ -395,15 +485,20 @@ class RunArchive:
         manifest_bytes = {
             m.run_id: (self.runs_dir / f"{m.run_id}.json").stat().st_size for m in manifests
         }
+        # A manifest this version cannot read (a newer version's, one being repaired) is never
+        # dropped, and the blobs it may name stay: they count in the bound like a kept run's.
+        pinned, pinned_bytes, unknown = self._pinned(broken)
         kept = list(manifests)
         dropped: list[str] = []
 
         def used(runs: list[RunManifest]) -> set[str]:
-            return {sha for m in runs for sha in m.blobs()}
+            return {sha for m in runs for sha in m.blobs()} | pinned
 
         def total(runs: list[RunManifest]) -> int:
-            return sum(sizes.get(s, 0) for s in used(runs)) + sum(
-                manifest_bytes[m.run_id] for m in runs
+            return (
+                sum(sizes.get(s, 0) for s in used(runs))
+                + sum(manifest_bytes[m.run_id] for m in runs)
+                + pinned_bytes
             )
 
         if self.max_bytes is not None:
@@ -413,21 +508,46 @@ class RunArchive:
                 (self.runs_dir / f"{oldest.run_id}.json").unlink(missing_ok=True)
         # Blobs no kept run uses: the dropped runs', and any a crashed commit left behind. Safe
         # under the lock: blobs only arrive, with their manifest, under it.
-        keep = used(kept)
-        for sha in set(sizes) - keep:
-            self.blob_path(sha).unlink(missing_ok=True)
+        if not unknown:
+            keep = used(kept)
+            for sha in set(sizes) - keep:
+                self.blob_path(sha).unlink(missing_ok=True)
         self._sweep_staging()
         return dropped
 
+    def _pinned(self, broken: list[CorruptRunManifest]) -> tuple[set[str], int, bool]:
+        """The blobs the unreadable manifests ``broken`` may name (every 64-hex ``sha256``
+        value in them, however the rest is shaped), their own bytes, and whether one could
+        not be read at all (then no blob may be deleted)."""
+        pinned: set[str] = set()
+        total = 0
+        unknown = False
+        for problem in broken:
+            try:
+                data = read_regular(problem.path.parent, problem.path.name, limit=1 << 30)
+            except MissingFile:
+                continue  # gone since it was listed: it names nothing any more
+            except UnsafeFile as exc:
+                logger.warning(
+                    "run archive: cannot read %s (%s); no blob is deleted while it is there",
+                    problem.path,
+                    exc.reason,
+                )
+                unknown = True
+                continue
+            total += len(data)
+            pinned.update(m.decode() for m in _SHA256_VALUE.findall(data))
+        return pinned, total, unknown
+
     def _sweep_staging(self) -> None:
+        # Runs whose process died (or a recorder a late thread kept writing to) leave these.
         staging = self.root / "staging"
-        if not staging.exists():
-            return
         now = time.time()
-        for run in staging.iterdir():
-            with contextlib.suppress(OSError):
-                if now - run.stat().st_mtime > STALE_STAGING_S:
-                    shutil.rmtree(run, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            for run in list(staging.iterdir()):
+                with contextlib.suppress(OSError):
+                    if now - run.lstat().st_mtime > STALE_STAGING_S:
+                        shutil.rmtree(run, ignore_errors=True)
 
 
 class RunArchiver:
@@ -453,25 +573,29 @@ class RunArchiver:
         self.problem: str | None = None
         #: Whether :meth:`commit` archived the run.
         self.archived = False
+        # Set by commit/discard: a scanner thread abandoned at its deadline may still answer,
+        # and must not stage into a directory nothing will ever commit or remove.
+        self._closed = False
 
     def add(self, request: Request, response: Response) -> None:
-        """Keep ``response`` (its first one per request), redacted before it is hashed."""
-        if self.problem is not None:
+        """Keep ``response`` (its first one per request), redacted before it is hashed; nothing
+        once the run is committed or discarded."""
+        if self.problem is not None or self._closed:
             return
         try:
             found = recorded(request, response)
             if found is None:
                 return
             entry, body = found
-            with self._lock:
-                if entry.key in self._entries:
-                    return
             sha = hashlib.sha256(body).hexdigest()
             staged = self.staging / sha
-            if not staged.exists():
-                self.staging.mkdir(parents=True, exist_ok=True)
-                _write_atomic(staged, body)
+            # Staged under the lock commit closes the recorder with: after it, nothing is.
             with self._lock:
+                if entry.key in self._entries or self._closed:
+                    return
+                if not staged.exists():
+                    self.staging.mkdir(parents=True, exist_ok=True)
+                    _write_atomic(staged, body)
                 self._entries.setdefault(
                     entry.key, ArchiveEntry(**dict(entry), sha256=sha, size=len(body))
                 )
@@ -486,6 +610,8 @@ class RunArchiver:
         if self.problem is not None:
             return
         with self._lock:
+            if self._closed:
+                return
             for symbol, bars in frames.items():
                 self._bars.setdefault(symbol, bars)
 
@@ -514,6 +640,8 @@ class RunArchiver:
         """Archive the run's responses with its scanner statuses (a run that fetched nothing
         leaves nothing); a warning for the run when it could not be archived (or did not fit),
         else None. Never raises."""
+        with self._lock:
+            self._closed = True
         if self.problem is not None:
             return self.problem
         with self._lock:
@@ -548,7 +676,9 @@ class RunArchiver:
         return warning
 
     def discard(self) -> None:
-        """Forget the run's staged responses (a run that did not finish)."""
+        """Forget the run's staged responses (a run that did not finish); later ones are ignored."""
+        with self._lock:
+            self._closed = True
         shutil.rmtree(self.staging, ignore_errors=True)
 
 

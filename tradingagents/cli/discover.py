@@ -88,6 +88,10 @@ def _snapshot_name(root: Path) -> str:
     return "the bundled sample" if is_sample(root) else str(root)
 
 
+#: ``ctx.meta`` key: scanners a calling command switches off, each with the reason shown.
+SKIP_REASONS = "tradingagents.discover.skip_reasons"
+
+
 class SourceMode(StrEnum):
     live = "live"
     replay = "replay"
@@ -134,7 +138,8 @@ def discover(
         mode = "live"
     day_flag = parse_date_flag(trade_date) if trade_date is not None else None
     check_snapshot_dir(snapshot)
-    skip_reasons = selection_reasons(only, skip)
+    # A command that runs discovery for the user (runs replay) may switch scanners off too.
+    skip_reasons = {**ctx.meta.get(SKIP_REASONS, {}), **selection_reasons(only, skip)}
     overrides = flag_overrides(
         source=mode,
         snapshot=snapshot,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -58,8 +59,13 @@ def _get(archive: RunArchive, run_id: str) -> ArchivedRun:
 @runs_app.command("list", context_settings=CONTEXT)
 def runs_list(config_file: Annotated[Path | None, CONFIG_OPTION] = None) -> None:
     """The archived live runs, newest first; an unreadable manifest is named, not fatal."""
+    from tradingagents.archive import ArchiveError  # noqa: PLC0415
+
     archive = _archive(config_file)
-    runs = archive.runs()
+    try:
+        runs = archive.runs()
+    except ArchiveError as exc:
+        raise fail(str(exc)) from None
     err = stderr()
     for problem in archive.problems():
         err.print(f"warning: {escape(str(problem))}", soft_wrap=True)
@@ -101,14 +107,14 @@ def runs_show(
     table.add_column("provider", no_wrap=True)
     table.add_column("responses", justify="right")
     for provider, count in run.providers.items():
-        table.add_row(provider, str(count))
+        table.add_row(escape(provider), str(count))
     console.print(table)
     if run.scanners:
         scanners = Table(title="scanners in the live run", title_justify="left")
         scanners.add_column("scanner", no_wrap=True)
         scanners.add_column("status", no_wrap=True)
         for name, status in sorted(run.scanners.items()):
-            scanners.add_row(name, status)
+            scanners.add_row(escape(name), escape(status))
         console.print(scanners)
 
 
@@ -122,14 +128,15 @@ def runs_replay(
 ) -> None:
     """Replay an archived live run offline, as `discover` prints and writes a run.
 
-    The scanners the live run skipped are skipped again; the others are served its responses.
+    Only the scanners that ran in the live run (ok or error) run again, served its responses;
+    the others (skipped, circuit_open, timeout, not in the run) are skipped, saying why.
     """
     from tradingagents.archive import ArchiveError  # noqa: PLC0415
-    from tradingagents.cli.discover import SourceMode, discover  # noqa: PLC0415
+    from tradingagents.cli.discover import SKIP_REASONS, SourceMode, discover  # noqa: PLC0415
 
     archive = _archive(config_file)
     run = _get(archive, run_id)
-    skipped = sorted(name for name, status in run.scanners.items() if status == "skipped")
+    ctx.meta[SKIP_REASONS] = replay_skips(run.scanners)
     with tempfile.TemporaryDirectory(prefix="tradingagents-replay-") as scratch:
         try:
             snapshot = archive.materialize(run.run_id, Path(scratch) / run.run_id)
@@ -152,17 +159,30 @@ def runs_replay(
             max_workers=None,
             timeout=None,
             only=None,
-            skip=_known(skipped) or None,
+            skip=None,
             config_file=config_file,
             out=out,
             as_json=as_json,
         )
 
 
-def _known(names: list[str]) -> list[str]:
-    # A scanner uninstalled since the live run cannot be named in --skip; it is not run anyway.
+#: The live statuses whose scanners ran to the end on the data the archive holds: only their
+#: replay answers as the live run did. Any other would run on data its live run never fetched.
+REPLAYED_STATUSES = frozenset({"ok", "error"})
+
+
+def replay_skips(live: Mapping[str, str]) -> dict[str, str]:
+    """The installed scanners a replay of a run with the ``live`` statuses skips, with why."""
     from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
 
+    if not live:
+        return {}  # archived without statuses: nothing says which ran, so every one replays
     registry = load_registry()
+    # A scanner uninstalled since the live run is not run anyway; one installed since is not
+    # in the live run, so not in its replay either.
     known = {*registry.names(), *(failure.name for failure in registry.failures)}
-    return [name for name in names if name in known]
+    return {
+        name: f"{live[name]} in the live run" if name in live else "not in the live run"
+        for name in sorted(known)
+        if live.get(name) not in REPLAYED_STATUSES
+    }
