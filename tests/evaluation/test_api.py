@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from tests.evaluation.helpers import UNIVERSE, archive, config, frames, walk
 from tests.snapshot_server import SnapshotServer
 from tradingagents.archive import archive_of
 from tradingagents.calendar import sessions_between
+from tradingagents.clock import FakeClock
 from tradingagents.config import load_config
 from tradingagents.evaluation import EvaluationError, evaluate
 from tradingagents.evaluation.picks import PICK_COLUMNS
@@ -153,7 +156,9 @@ def test_a_day_with_an_archived_live_run_replays_it_with_every_scanner(
     server = SnapshotServer(httpserver, load_snapshot(sample_snapshot_path()))
     whole = server.live_config(cache_dir=str(tmp_path / "cache"), evaluation={"min_sample": 5})
     # A live run on the sample's day, archived by default (the sample server plays Yahoo & co).
-    live = DiscoveryGraph(whole, today=lambda: SAMPLE_DAY).run(SAMPLE_DAY)
+    # Recorded on the day (a run recorded later would not stand for it: see below).
+    clock = FakeClock(datetime(2026, 11, 20, 15, tzinfo=UTC))
+    live = DiscoveryGraph(whole, today=lambda: SAMPLE_DAY, clock=clock).run(SAMPLE_DAY)
     runs = archive_of(load_config(whole))
     (run,) = runs.runs()
     assert live["source"]["archive"] == run.run_id
@@ -177,11 +182,13 @@ def test_a_day_with_an_archived_live_run_replays_it_with_every_scanner(
     assert [r.run_id for r in runs.runs()] == [run.run_id]
 
 
-def archive_fake_run(config: Mapping[str, Any], run_id: str, day: date, hour: int) -> None:
-    """An archived live run of ``day`` through the archive's public API (one Yahoo answer)."""
-    recorder = archive_of(load_config(config)).start(
-        run_id, day, datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-    )
+def archive_fake_run(
+    config: Mapping[str, Any], run_id: str, day: date, hour: int, at: datetime | None = None
+) -> None:
+    """An archived live run of ``day`` recorded at ``hour`` UTC that day (or ``at``), through
+    the archive's public API (one Yahoo answer)."""
+    recorded = at or datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+    recorder = archive_of(load_config(config)).start(run_id, day, recorded)
     request = Request(provider="yahoo", url="http://127.0.0.1/v1/x", params={"run": run_id})
     recorder.add(request, Response(status=200, body=run_id.encode()))
     assert recorder.commit({"market_movers": "ok"}) is None
@@ -216,3 +223,62 @@ def test_the_newest_archived_run_of_a_day_is_replayed_and_a_broken_one_is_said(
 def drop_blob(root: Path, body: bytes) -> None:
     (blob,) = [p for p in (root / "blobs").rglob("*") if p.is_file() and p.read_bytes() == body]
     blob.unlink()
+
+
+def test_a_run_recorded_after_the_next_sessions_open_is_not_that_days_data(
+    tmp_path: Path,
+) -> None:
+    # `discover --live --date 2025-11-03` run later carries the later day's screeners: only a
+    # run started before 2025-11-04 09:30 New York (14:30 UTC) stands for 2025-11-03.
+    whole = config()
+    first, second = date(2025, 11, 3), date(2025, 11, 4)
+    archive_fake_run(whole, "run-in-time", first, 0, datetime(2025, 11, 4, 14, 29, tzinfo=UTC))
+    archive_fake_run(whole, "run-late", first, 0, datetime(2025, 11, 4, 14, 30, tzinfo=UTC))
+    archive_fake_run(whole, "run-years-later", second, 0, datetime(2027, 6, 1, 15, tzinfo=UTC))
+    path = archive(tmp_path / "bars.parquet")
+    result = evaluate("2025-11-03", "2025-11-04", config=whole, bars=path, workers=1)
+    listed = {item.scanner: (item.days, item.of_days) for item in result.not_evaluable}
+    assert listed["market_movers"] == (1, 2)  # 11-04 only: 11-03 replays run-in-time
+    assert "1 archived live runs" in result.markdown
+    late, later = result.warnings
+    assert late.startswith("the archived run run-late of 2025-11-03 was recorded at ")
+    assert "2025-11-04T14:30:00+00:00, after the next session's open" in late
+    assert later.startswith("the archived run run-years-later of 2025-11-04 was recorded at ")
+    materialized = Path(os.environ["TRADINGAGENTS_CACHE_DIR"]) / "evaluation" / "runs"
+    assert sorted(p.name for p in materialized.iterdir()) == ["run-in-time"]
+
+
+def test_a_configured_snapshot_recorded_late_is_not_that_days_data(tmp_path: Path) -> None:
+    sample = sample_snapshot_path()
+    copy = tmp_path / "snap"
+    shutil.copytree(sample, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest.update(kind="recorded", recorded_at="2026-11-23T15:00:00+00:00")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    whole = {"discovery": {"source": {"snapshot": str(copy)}, "evaluation": {"min_sample": 5}}}
+    days = sessions_between(date(2026, 10, 1), date(2026, 12, 31))
+    path = archive(tmp_path / "bars.parquet", {s: walk(s, days) for s in (*UNIVERSE, "SPY")})
+    result = evaluate("2026-11-20", "2026-11-20", config=whole, bars=path, workers=1)
+    assert {item.scanner for item in result.not_evaluable} >= NOW_ONLY
+    (warning,) = result.warnings
+    assert warning.startswith(f"snapshot {copy} of 2026-11-20 was recorded at 2026-11-23T15:00")
+    # Unknown recording time: not trusted either (the generated sample is).
+    del manifest["recorded_at"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    again = evaluate("2026-11-20", "2026-11-20", config=whole, bars=path, workers=1)
+    assert {item.scanner for item in again.not_evaluable} >= NOW_ONLY
+    assert "does not say when it was recorded" in again.warnings[0]
+
+
+def test_a_snapshot_without_bars_replays_its_declared_bars_or_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "snap"
+    shutil.copytree(sample_snapshot_path(), copy)
+    whole = {"discovery": {"source": {"snapshot": str(copy)}, "evaluation": {"min_sample": 5}}}
+    with pytest.raises(EvaluationError, match="declares no bar archive: give --bars"):
+        evaluate("2026-11-20", "2026-11-20", config=whole, workers=1)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["bars"] = "bars/daily.parquet"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    result = evaluate("2026-11-20", "2026-11-20", config=whole, workers=1)
+    assert result.not_evaluable == ()
+    assert f"bar archive {copy / 'bars' / 'daily.parquet'}" in result.markdown

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,14 @@ from tradingagents.evaluation.engines import choose_engine, run
 from tradingagents.evaluation.errors import EvaluationError
 from tradingagents.evaluation.live_bars import BarWindow, LiveBars, bar_window, fetch_live_bars
 from tradingagents.evaluation.picks import PICK_COLUMNS, DayResult, DayTask, WorkSpec
-from tradingagents.evaluation.plan import DataOnHand, NotEvaluable, not_evaluable, plan_days
+from tradingagents.evaluation.plan import (
+    DataOnHand,
+    NotEvaluable,
+    not_evaluable,
+    plan_days,
+    recorded_by,
+    recorded_in_time,
+)
 from tradingagents.evaluation.report import ReportInfo, markdown, write_outputs
 from tradingagents.evaluation.returns import Returns, forward_rows
 from tradingagents.evaluation.stats import StatsPolicy, group_stats
@@ -103,20 +110,66 @@ def _data(config: DiscoveryConfig, bars: str | Path | None) -> _Data:
     snapshots: dict[date, str] = {}
     synthetic = False
     label = "the live APIs"
+    warnings: list[str] = []
+    archive = None
     if not live:
         root = Path(config.source.snapshot) if config.source.snapshot else sample_snapshot_path()
         snapshot = load_snapshot(root)
-        snapshots[snapshot.trade_date] = str(root)
+        manifest = snapshot.manifest
+        late = _recorded_late(
+            f"snapshot {root}", snapshot.trade_date, manifest.recorded_at, manifest.kind
+        )
+        if late is None:
+            snapshots[snapshot.trade_date] = str(root)
+        else:
+            warnings.append(late)
         synthetic = snapshot.manifest.kind == "generated"
         label = f"snapshot {'(the sample)' if config.source.snapshot is None else root}"
         if bars is None and config.source.snapshot is None:
             bars = sample_bars_path()
-    archive = None
+        elif bars is None:
+            # Replay has no live price history: the snapshot's own bars, or none to run on.
+            archive = snapshot.bar_archive()
+            if archive is None or snapshot.manifest.bars is None:
+                raise EvaluationError(
+                    f"snapshot {root} declares no bar archive: give --bars (the history "
+                    "scanners and the forward returns read daily bars)"
+                )
+            bars = root / snapshot.manifest.bars
     if bars is not None:
-        archive = BarArchive.load(bars)
+        archive = archive if archive is not None else BarArchive.load(bars)
         synthetic = synthetic or archive.synthetic
         label += f" + bar archive {'(the sample)' if bars == sample_bars_path() else bars}"
-    return _Data(str(bars) if bars is not None else None, archive, synthetic, snapshots, label)
+    return _Data(
+        str(bars) if bars is not None else None,
+        archive,
+        synthetic,
+        snapshots,
+        label,
+        warnings=tuple(warnings),
+    )
+
+
+def _recorded_late(what: str, day: date, recorded_at: datetime | None, kind: str) -> str | None:
+    """None if a recording of ``day`` (a snapshot's or archived run's manifest) holds that
+    day's data, else the warning saying why it is not replayed for it.
+
+    A manifest without ``recorded_at`` is trusted only if generated (the sample: synthetic data
+    built for its date); a recording of unknown time could be any day's."""
+    if recorded_at is None:
+        if kind == "generated":
+            return None
+        return (
+            f"{what} of {day} does not say when it was recorded: its now-only and date-range "
+            f"scanners are not evaluated on {day}"
+        )
+    if recorded_in_time(day, recorded_at):
+        return None
+    return (
+        f"{what} of {day} was recorded at {recorded_at.isoformat(timespec='seconds')}, after the "
+        f"next session's open ({recorded_by(day).isoformat(timespec='minutes')}): it holds later "
+        f"data, so its now-only and date-range scanners are not evaluated on {day}"
+    )
 
 
 def _days(start: date | None, end: date | None, data: _Data, horizon: int) -> list[date]:
@@ -357,9 +410,10 @@ def _picked_elsewhere(
 
 
 def _with_archived_runs(settings: DiscoveryConfig, data: _Data, days: list[date]) -> _Data:
-    """``data`` with a snapshot for every day that has an archived live run (the newest of
-    the day; a configured snapshot's day keeps it), materialized once under the cache dir:
-    on those days every scanner replays what was recorded that day."""
+    """``data`` with a snapshot for every day that has an archived live run recorded in time
+    (before the next session's open; the latest such run of the day; a configured snapshot's
+    day keeps it), materialized once under the cache dir: on those days every scanner replays
+    what was recorded that day. A run recorded later is skipped with a warning."""
     from tradingagents.archive import ArchiveError, archive_of  # noqa: PLC0415
 
     archive = archive_of(settings)
@@ -367,14 +421,19 @@ def _with_archived_runs(settings: DiscoveryConfig, data: _Data, days: list[date]
         return data
     wanted = set(days) - set(data.snapshots)
     newest: dict[date, ArchivedRun] = {}
-    for archived in archive.runs():
-        if archived.trade_date in wanted:
-            known = newest.get(archived.trade_date)
-            if known is None or (archived.recorded_at, archived.run_id) > (
-                known.recorded_at,
-                known.run_id,
-            ):
-                newest[archived.trade_date] = archived
+    late: list[str] = []
+    for archived in sorted(archive.runs(), key=lambda r: (r.trade_date, r.recorded_at, r.run_id)):
+        if archived.trade_date not in wanted:
+            continue
+        what = f"the archived run {archived.run_id}"
+        why = _recorded_late(what, archived.trade_date, archived.recorded_at, "recorded")
+        if why is not None:
+            late.append(why)
+            continue
+        # Sorted oldest first: the latest run recorded in time wins.
+        newest[archived.trade_date] = archived
+    if late:
+        data = replace(data, warnings=(*data.warnings, *late))
     if not newest:
         return data
     root = paths.cache_dir(settings.cache_dir) / "evaluation" / "runs"

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tradingagents.calendar import sessions_between
+
+#: When the next session opens (NYSE's regular open): data recorded before it is the day's.
+_OPEN, _NEW_YORK = time(9, 30), ZoneInfo("America/New_York")
 
 #: Why a scanner of each ``point_in_time`` kind cannot run on a day, when it cannot.
 WHY_NOT = {
     "bars": "reads daily bars cut at the date: needs a bar archive or the live price history",
     "date_range": "asks its source by date: needs the live source, or a snapshot or archived "
-    "live run recorded on that day",
+    "live run recorded on that day (before the next session's open)",
     "now_only": "its source serves only the present (screeners, option chains, hot posts): "
-    "needs a snapshot or an archived live run recorded on that day",
+    "needs a snapshot or an archived live run recorded on that day (before the next "
+    "session's open)",
 }
+
+
+def recorded_by(day: date) -> datetime:
+    """The latest a recording of ``day`` may start to hold that day's data: the next NYSE
+    session's open (09:30 New York time). A run recorded later (``discover --live --date D``
+    run days after D) holds later screeners, chains and posts."""
+    after = sessions_between(day + timedelta(days=1), day + timedelta(days=15))
+    return datetime.combine(after[0], _OPEN, tzinfo=_NEW_YORK)
+
+
+def recorded_in_time(day: date, recorded_at: datetime) -> bool:
+    """Whether a recording started at ``recorded_at`` can stand for ``day``'s data."""
+    return recorded_at < recorded_by(day)
 
 
 @dataclass(frozen=True)
