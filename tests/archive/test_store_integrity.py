@@ -113,8 +113,9 @@ def test_an_unreadable_manifest_keeps_the_blobs_it_names_and_counts_in_the_bound
     assert archive_run(archive, "run-b", at(10), {"b": b"y" * 3000}) is None
     assert pinned in blobs_on_disk(archive)
     assert [p.path.stem for p in (archive.runs(), archive.problems())[1]] == ["run-newer-version"]
-    # Its 3 kB count: a bound of 5 kB leaves no room for run-b beside it.
-    archive.max_bytes = 5000
+    # Its blob and its manifest count: one byte short of both beside run-b leaves no room.
+    files = [*archive.blobs_dir.rglob("*"), *archive.runs_dir.glob("*.json")]
+    archive.max_bytes = sum(p.stat().st_size for p in files if p.is_file()) - 1
     assert archive.prune() == ["run-b"]
     assert blobs_on_disk(archive) == {pinned}
 
