@@ -28,11 +28,19 @@ class EvaluationConfig(BaseModel):
         ge=2,
         description='Below this many picks with a known return a figure reads "too few picks".',
     )
+    min_days: int = Field(
+        default=20,
+        ge=2,
+        description="Below this many distinct trade days with a known return a figure reads "
+        '"too few picks" too: picks of one day share its market move, so many picks on few '
+        "days are few independent observations.",
+    )
     bootstrap_resamples: int = Field(
         default=2000,
         ge=100,
         le=1_000_000,
-        description="Bootstrap resamples for the 95% confidence intervals and the p-values.",
+        description="Moving-block bootstrap resamples (of trade days, in blocks of h sessions) "
+        "for the 95% confidence intervals and the p-values.",
     )
     bootstrap_seed: int = Field(
         default=0, ge=0, description="Seed of the bootstrap: the same data gives the same CIs."

@@ -315,6 +315,7 @@ def _finish(
         rows,
         StatsPolicy(
             min_sample=policy.min_sample,
+            min_days=policy.min_days,
             resamples=policy.bootstrap_resamples,
             seed=policy.bootstrap_seed,
             false_discovery_rate=policy.false_discovery_rate,
@@ -331,6 +332,7 @@ def _finish(
         benchmark=policy.benchmark,
         horizons=policy.horizons,
         min_sample=policy.min_sample,
+        min_days=policy.min_days,
         resamples=policy.bootstrap_resamples,
         false_discovery_rate=policy.false_discovery_rate,
         synthetic=data.synthetic,

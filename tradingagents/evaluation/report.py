@@ -25,11 +25,11 @@ SYNTHETIC_WARNING = (
 )
 MULTIPLE_TESTING_NOTE = (
     "Many scanners and horizons are compared at once, so some will look good by chance. "
-    'p-values test "mean excess return vs the benchmark is 0" with a bootstrap (the '
-    "resampled means shifted to the null; two-sided); q-values are Benjamini-Hochberg adjusted "
-    "over every scanner x horizon test with enough picks, and * marks q <= {fdr:g}. "
-    "Rank IC is Spearman's correlation of the final score with the forward return over all "
-    "picks of the group."
+    'p-values test "mean excess return vs the benchmark is 0" with the same block bootstrap '
+    "(the resampled means shifted to the null; two-sided); q-values are Benjamini-Hochberg "
+    "adjusted over every scanner x horizon test with enough picks, and * marks q <= {fdr:g}. "
+    "Rank IC is Spearman's correlation of the final score with the excess return vs the "
+    "benchmark within each day that has at least 3 picks of the group, averaged over those days."
 )
 
 
@@ -43,6 +43,7 @@ class ReportInfo:
     benchmark: str
     horizons: tuple[int, ...]
     min_sample: int
+    min_days: int
     resamples: int
     false_discovery_rate: float
     synthetic: bool
@@ -86,12 +87,15 @@ def stats_table(stats: pd.DataFrame, kind: str) -> list[str]:
     if part.empty:
         return ["(none)"]
     lines = [
-        "| group | h | picks | known | hit rate [95% CI] | mean | median | excess vs bench "
+        "| group | h | picks | known | days | hit rate [95% CI] | mean | median | excess vs bench "
         "[95% CI] | excess vs universe | rank IC | p | q |",
-        "|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|",
     ]
     for row in part.to_dict("records"):
-        head = f"| {row['group']} | {row['horizon']} | {row['picks']} | {row['known']} |"
+        head = (
+            f"| {row['group']} | {row['horizon']} | {row['picks']} | {row['known']} | "
+            f"{row['days']} |"
+        )
         if not row["enough"]:
             lines.append(head + " too few picks | | | | | | | |")
             continue
@@ -129,9 +133,12 @@ def markdown(
     if info.warnings:
         out += ["## Data warnings", "", *(f"- {w}" for w in info.warnings), ""]
     out += [
-        f"A figure needs at least {info.min_sample} picks with a known return; below that it "
-        f'reads "too few picks". Confidence intervals: {info.resamples} bootstrap resamples, '
-        "seeded (the same data gives the same intervals).",
+        f"A figure needs at least {info.min_sample} picks with a known return on at least "
+        f'{info.min_days} distinct days; below that it reads "too few picks". Confidence '
+        f"intervals: {info.resamples} moving-block bootstrap resamples of the group's trade "
+        "days (blocks of h consecutive days, every pick of a drawn day counted: picks of one "
+        "day share its market move and h-session windows of nearby days overlap), seeded (the "
+        "same data gives the same intervals).",
         "",
         "## Multiple testing",
         "",

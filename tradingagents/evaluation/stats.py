@@ -1,4 +1,4 @@
-"""Statistics of forward returns by group: hit rate, means, rank IC, bootstrap CIs, BH."""
+"""Statistics of forward returns by group: hit rate, means, rank IC, block-bootstrap CIs, BH."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ STAT_COLUMNS = (
     "horizon",
     "picks",
     "known",
+    "days",
     "enough",
     "hit_rate",
     "hit_rate_lo",
@@ -42,6 +43,7 @@ class StatsPolicy:
     """The gates and the bootstrap of :func:`group_stats` (from ``discovery.evaluation``)."""
 
     min_sample: int = 30
+    min_days: int = 20
     resamples: int = 2000
     seed: int = 0
     false_discovery_rate: float = 0.10
@@ -49,9 +51,30 @@ class StatsPolicy:
 
 
 def bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """The means of ``resamples`` resamples (with replacement) of ``values``."""
+    """The means of ``resamples`` resamples (with replacement) of independent ``values``."""
     picks = rng.integers(0, len(values), size=(resamples, len(values)))
     means: np.ndarray = values[picks].mean(axis=1)
+    return means
+
+
+def block_bootstrap_means(
+    sums: np.ndarray, counts: np.ndarray, block: int, resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Moving-block bootstrap over days: the mean over every pick of each resample's days.
+
+    ``sums`` and ``counts`` are one value per day, in date order (the sum of the picks' values
+    and how many). Each resample draws blocks of ``block`` consecutive days (start uniform,
+    with replacement) until it holds as many days as the data, and its mean is the sum of those
+    days' values over their picks. Picks of one day share the market's move, and windows of h
+    sessions on nearby days overlap: resampling picks as if independent gives intervals far too
+    narrow, resampling day blocks at least h long keeps both dependences inside a block.
+    """
+    days = len(sums)
+    block = max(1, min(block, days))
+    blocks = -(-days // block)
+    starts = rng.integers(0, days - block + 1, size=(resamples, blocks))
+    drawn = (starts[:, :, None] + np.arange(block)).reshape(resamples, -1)[:, :days]
+    means: np.ndarray = sums[drawn].sum(axis=1) / counts[drawn].sum(axis=1)
     return means
 
 
@@ -61,14 +84,13 @@ def percentile_ci(means: np.ndarray, level: float = 0.95) -> tuple[float, float]
     return float(lo), float(hi)
 
 
-def bootstrap_p_value(values: np.ndarray, means: np.ndarray) -> float:
-    """Two-sided p-value of "the mean is 0" from bootstrap means of ``values``.
+def bootstrap_p_value(observed: float, means: np.ndarray) -> float:
+    """Two-sided p-value of "the mean is 0" from bootstrap means around ``observed``.
 
     The bootstrap distribution is shifted to the null (centred on 0): p is the share of
     resampled means at least as far from the observed mean as the observed mean is from 0,
     counting the observed sample itself so that p is never 0.
     """
-    observed = float(values.mean())
     extreme = int(np.sum(np.abs(means - observed) >= abs(observed)))
     return (extreme + 1) / (len(means) + 1)
 
@@ -104,12 +126,30 @@ def _rng(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(key.encode())])
 
 
+def daily_rank_ic(known: pd.DataFrame) -> float | None:
+    """The mean over days of Spearman's correlation of the final score with the excess return
+    vs the benchmark among that day's picks (days with at least 3 scored picks); None if no day
+    has one. Within a day the market's move is shared, so pooling days would mostly rank days."""
+    values = []
+    for _, day in known.groupby("trade_date", sort=True):
+        value = spearman(day["score"], day["excess_benchmark"])
+        if value is not None:
+            values.append(value)
+    return float(np.mean(values)) if values else None
+
+
 def one_group(
     rows: pd.DataFrame, kind: str, group: str, horizon: int, policy: StatsPolicy
 ) -> dict[str, object]:
-    """The statistics of one group's rows at one horizon (p and q values filled by BH later)."""
+    """The statistics of one group's rows at one horizon (p and q values filled by BH later).
+
+    Intervals and the p-value come from a moving-block bootstrap of the group's trade days
+    (blocks of ``horizon`` consecutive days, :func:`block_bootstrap_means`); the gate needs
+    both ``min_sample`` picks and ``min_days`` distinct days.
+    """
     known = rows[rows["excess_benchmark"].notna() & rows["forward_return"].notna()]
     n = len(known)
+    days = int(known["trade_date"].nunique())
     stats: dict[str, object] = dict.fromkeys(STAT_COLUMNS)
     stats.update(
         kind=kind,
@@ -117,7 +157,8 @@ def one_group(
         horizon=horizon,
         picks=len(rows),
         known=n,
-        enough=n >= policy.min_sample,
+        days=days,
+        enough=n >= policy.min_sample and days >= policy.min_days,
         significant=False,
     )
     if n == 0:
@@ -132,15 +173,28 @@ def one_group(
         median_return=float(np.median(ret)),
         mean_excess_benchmark=float(excess.mean()),
         mean_excess_universe=float(universe.mean()) if len(universe) else None,
-        rank_ic=spearman(known["score"], known["forward_return"]),
+        rank_ic=daily_rank_ic(known),
     )
-    if n >= 2:
+    if days >= 2:
         rng = _rng(policy.seed, f"{kind}:{group}:{horizon}")
-        excess_means = bootstrap_means(excess, policy.resamples, rng)
-        hit_means = bootstrap_means(hits, policy.resamples, rng)
+        by_day = (
+            pd.DataFrame({"day": known["trade_date"].to_numpy(), "excess": excess, "hit": hits})
+            .groupby("day", sort=True)
+            .agg(excess=("excess", "sum"), hit=("hit", "sum"), count=("excess", "size"))
+        )
+        counts = by_day["count"].to_numpy(dtype="float64")
+        # One draw of days for both statistics: the hit rate's interval from the same resamples.
+        state = rng.bit_generator.state
+        excess_means = block_bootstrap_means(
+            by_day["excess"].to_numpy(), counts, horizon, policy.resamples, rng
+        )
+        rng.bit_generator.state = state
+        hit_means = block_bootstrap_means(
+            by_day["hit"].to_numpy(), counts, horizon, policy.resamples, rng
+        )
         stats["excess_lo"], stats["excess_hi"] = percentile_ci(excess_means)
         stats["hit_rate_lo"], stats["hit_rate_hi"] = percentile_ci(hit_means)
-        stats["p_value"] = bootstrap_p_value(excess, excess_means)
+        stats["p_value"] = bootstrap_p_value(float(excess.mean()), excess_means)
     return stats
 
 
