@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.runnables import RunnableConfig
 
 from tradingagents.config import load_config
 from tradingagents.discovery import load_registry
@@ -72,7 +73,9 @@ def gauged_run(
     scanners = [cls for cls in load_registry().scanners if cls.name in names]
     graph = DiscoveryGraph(config, scanners, providers=hub)
     try:
-        run = {"configurable": {"discovery": {"scanner_execution": per_run}}} if per_run else None
+        run: RunnableConfig | None = None
+        if per_run:
+            run = {"configurable": {"discovery": {"scanner_execution": per_run}}}
         state = graph.run(SAMPLE_DATE, config=run)
     finally:
         graph.close()
