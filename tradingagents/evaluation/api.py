@@ -250,11 +250,12 @@ def evaluate(
     excluded = not_evaluable(plans)
     reasons = {**{n.scanner: f"not evaluable on this date: {n.reason}" for n in excluded}}
     reasons.update(skip_reasons or {})
-    spec = WorkSpec(discovery, data.bars_path, reasons)
+    digest = file_digest(data.bars_path) if data.bars_path else None
+    spec = WorkSpec(discovery, data.bars_path, reasons, digest)
     key = picks_key(
         {
             "discovery": discovery,
-            "bars": file_digest(data.bars_path) if data.bars_path else None,
+            "bars": digest,
             "version": __version__,
             "skip_reasons": reasons,
             # A day replaying an archived run picks differently from one that cannot.

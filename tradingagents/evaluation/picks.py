@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,11 +41,15 @@ class WorkSpec:
     bars_path: str | None
     #: The reason each scanner that some day switches off shows in its record.
     skip_reasons: Mapping[str, str] = field(default_factory=dict)
+    #: The SHA-256 of the bar archive's bytes: a file rewritten at the same path is new data.
+    bars_digest: str | None = None
 
     def key(self) -> str:
         """A hash of everything here (the graph cache's key in a worker)."""
         text = json.dumps(
-            [self.discovery, self.bars_path, dict(self.skip_reasons)], sort_keys=True, default=str
+            [self.discovery, self.bars_path, self.bars_digest, dict(self.skip_reasons)],
+            sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -127,17 +132,31 @@ def runs_from_state(state: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 # -- the worker side: one graph per process and source, reused for every day ----------------
 
-_GRAPHS: dict[tuple[str, str | None], DiscoveryGraph] = {}
-_ARCHIVES: dict[str, BarArchive] = {}
+#: Bounded: a long-lived Dask worker serves evaluations of many configs and archives.
+_MAX_GRAPHS, _MAX_ARCHIVES = 8, 2
+_GRAPHS: OrderedDict[tuple[str, str | None], DiscoveryGraph] = OrderedDict()
+_ARCHIVES: OrderedDict[tuple[str, str | None], BarArchive] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def _archive(path: str) -> BarArchive:
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
+
+
+def _archive(path: str, digest: str | None) -> BarArchive:
     from tradingagents.replay.bars import BarArchive  # noqa: PLC0415
 
-    found = _ARCHIVES.get(path)
+    # By content, not path alone: an archive rewritten in place must not serve its old bars.
+    key = (path, digest)
+    found = _ARCHIVES.get(key)
     if found is None:
-        found = _ARCHIVES[path] = BarArchive.load(path)
+        found = BarArchive.load(path)
+        _remember(_ARCHIVES, key, found, _MAX_ARCHIVES)
+    else:
+        _ARCHIVES.move_to_end(key)
     return found
 
 
@@ -151,9 +170,11 @@ def _graph(spec: WorkSpec, snapshot: str | None) -> DiscoveryGraph:
         if snapshot is not None:
             # A day with a snapshot recorded on it replays that snapshot, every scanner included.
             discovery["source"] = {**discovery["source"], "mode": "replay", "snapshot": snapshot}
-        bars = _archive(spec.bars_path) if spec.bars_path is not None else None
+        bars = _archive(spec.bars_path, spec.bars_digest) if spec.bars_path is not None else None
         found = DiscoveryGraph({"discovery": discovery}, skip_reasons=spec.skip_reasons, bars=bars)
-        _GRAPHS[key] = found
+        _remember(_GRAPHS, key, found, _MAX_GRAPHS)
+    else:
+        _GRAPHS.move_to_end(key)
     return found
 
 
