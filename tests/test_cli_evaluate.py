@@ -26,6 +26,15 @@ def invoke(*args: str) -> Result:
         (("--horizons", "1,x"), "expected sessions"),
         (("--workers", "0"), "at least one worker"),
         (("--bars", "/nonexistent.parquet"), "is not a file"),
+        (
+            ("--benchmark", "NOPE", "--from", "2026-11-20", "--to", "2026-11-20"),
+            "the benchmark NOPE is not in the bar archive ",
+        ),
+        (("--from", "1900-01-02", "--to", "1900-01-05"), "before 1990, outside the calendar"),
+        (
+            ("--from", "2026-11-23", "--to", "2026-11-25"),
+            "--to 2026-11-25 is after the bar archive's last day 2026-11-20",
+        ),
     ],
 )
 def test_bad_usage_is_exit_2(args: tuple[str, ...], message: str, tmp_path: Path) -> None:

@@ -282,3 +282,25 @@ def test_a_snapshot_without_bars_replays_its_declared_bars_or_is_refused(tmp_pat
     result = evaluate("2026-11-20", "2026-11-20", config=whole, workers=1)
     assert result.not_evaluable == ()
     assert f"bar archive {copy / 'bars' / 'daily.parquet'}" in result.markdown
+
+
+def test_a_day_with_a_failed_scanner_is_not_stored_and_runs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradingagents.evaluation import picks as worker
+
+    real = worker.runs_from_state
+
+    def failing_on_day(state: Mapping[str, Any]) -> list[dict[str, Any]]:
+        runs = real(state)
+        if str(state["trade_date"]) == "2025-11-04":
+            runs[0] = {**runs[0], "status": "timeout", "reason": "deadline"}
+        return runs
+
+    monkeypatch.setattr(worker, "runs_from_state", failing_on_day)
+    path = archive(tmp_path / "bars.parquet")
+    out = tmp_path / "out"
+    first = evaluate("2025-11-03", "2025-11-05", config=config(), bars=path, workers=1, out=out)
+    assert first.days_run == 3
+    second = evaluate("2025-11-03", "2025-11-05", config=config(), bars=path, workers=1, out=out)
+    assert second.days_run == 1  # 2025-11-04 again, the others from the store

@@ -53,6 +53,10 @@ EVALUATION_OVERRIDES: Mapping[str, Any] = {
 }
 
 
+#: Scanner statuses whose day is not stored for resuming: a transient failure.
+_RERUN = frozenset({"error", "timeout"})
+
+
 @dataclass(frozen=True)
 class EvaluationResult:
     """What :func:`evaluate` found: one row per pick and horizon, the statistics, and what
@@ -184,10 +188,19 @@ def _days(start: date | None, end: date | None, data: _Data, horizon: int) -> li
         # The last year of bars that still has the longest horizon's sessions after it.
         end = end or known[-1 - horizon]
         start = start or max(known[0], end - timedelta(days=365) + timedelta(days=1))
+        if end > data.archive.last_day:
+            # A day past the bars would run on the last bars known: the same picks every day.
+            raise EvaluationError(
+                f"--to {end} is after the bar archive's last day {data.archive.last_day} "
+                f"({data.bars_path}): pick days must have their bars"
+            )
     assert start is not None and end is not None
     if start > end:
         raise EvaluationError(f"--from {start} is after --to {end}")
-    days = sessions_between(start, end)
+    try:
+        days = sessions_between(start, end)
+    except ValueError as exc:  # before the calendar's first year
+        raise EvaluationError(f"--from {start}: {exc}") from None
     if not days:
         raise EvaluationError(f"no NYSE session from {start} to {end}")
     return days
@@ -232,6 +245,15 @@ def evaluate(
         # through the incremental price cache before any day runs.
         data = _live_data(settings, data, days)
     source = _bar_source(data)
+    if policy.benchmark not in source.symbols():
+        why = data.missing.get(policy.benchmark)
+        where = (
+            f"could not be loaded ({why})" if why else f"is not in the bar archive {data.bars_path}"
+        )
+        raise EvaluationError(
+            f"the benchmark {policy.benchmark} {where}: every excess return is measured against "
+            "it (choose another with --benchmark)"
+        )
     data = _with_archived_runs(settings, data, days)
     discovery = deep_merge(settings.model_dump(mode="json"), EVALUATION_OVERRIDES)
     discovery.pop("evaluation")
@@ -276,7 +298,8 @@ def evaluate(
 
     def done(result: DayResult) -> None:
         results[result.day] = result
-        if store is not None:
+        # A scanner that failed may work next time: such a day is not frozen, it runs again.
+        if store is not None and not any(r["status"] in _RERUN for r in result.runs):
             store.save(result)
         if progress is not None:
             progress(len(results), len(tasks))

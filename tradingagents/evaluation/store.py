@@ -47,9 +47,11 @@ class DayStore:
             data = json.loads(self.path(day).read_text(encoding="utf-8"))
             if data.get("format") != STORE_FORMAT:
                 return None
-            return DayResult.from_json(data)
+            found = DayResult.from_json(data)
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        # A file copied or renamed under another day's name is not that day's picks.
+        return found if found.day == day else None
 
     def save(self, result: DayResult) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
