@@ -245,14 +245,12 @@ def evaluate(
         # through the incremental price cache before any day runs.
         data = _live_data(settings, data, days)
     source = _bar_source(data)
-    if policy.benchmark not in source.symbols():
-        why = data.missing.get(policy.benchmark)
-        where = (
-            f"could not be loaded ({why})" if why else f"is not in the bar archive {data.bars_path}"
-        )
+    # A live load that failed keeps its reason on every pick (a transient outage); a given
+    # archive without the benchmark would only ever give "too few picks".
+    if policy.benchmark not in source.symbols() and policy.benchmark not in data.missing:
         raise EvaluationError(
-            f"the benchmark {policy.benchmark} {where}: every excess return is measured against "
-            "it (choose another with --benchmark)"
+            f"the benchmark {policy.benchmark} is not in the bar archive {data.bars_path}: "
+            "every excess return is measured against it (choose another with --benchmark)"
         )
     data = _with_archived_runs(settings, data, days)
     discovery = deep_merge(settings.model_dump(mode="json"), EVALUATION_OVERRIDES)
