@@ -180,6 +180,27 @@ def test_a_text_volume_column(tmp_path: Path) -> None:
     assert "column volume is string" in refused(path)
 
 
+@pytest.mark.parametrize(
+    ("column", "kind", "message"),
+    [
+        ("date", pa.timestamp("ms", tz="UTC"), "column date is timestamp[ms, tz=UTC]"),
+        ("close", pa.decimal128(18, 16), "column close is decimal128(18, 16)"),
+    ],
+)
+def test_a_zoned_date_or_a_decimal_beyond_float64(
+    tmp_path: Path, column: str, kind: pa.DataType, message: str
+) -> None:
+    good = pq.read_table(sample_bars_path()).slice(0, 5)
+    path = tmp_path / "bars.parquet"
+    index = good.schema.get_field_index(column)
+    values = good.column(column)
+    if column == "close":  # within decimal128(18, 16): below 100
+        values = pa.chunked_array([pa.array([1.5] * len(good))])
+    other = good.set_column(index, column, values.cast(kind))
+    pq.write_table(other.replace_schema_metadata(good.schema.metadata), path)
+    assert message in refused(path)
+
+
 def test_repeated_rows(tmp_path: Path) -> None:
     twice = bars(["2025-01-02", "2025-01-03", "2025-01-03"], [10.0, 11.0, 12.0])
     path = write_bar_archive(

@@ -279,11 +279,13 @@ def _frame(table: pa.Table, where: str) -> pd.DataFrame:
         symbol_type = symbol_type.value_type
     if not (pa.types.is_string(symbol_type) or pa.types.is_large_string(symbol_type)):
         raise BarArchiveError(f"{where}: column symbol is {types[0]}, expected strings")
-    if not pa.types.is_date(types[1]) and not pa.types.is_timestamp(types[1]):
+    naive = pa.types.is_timestamp(types[1]) and types[1].tz is None
+    if not pa.types.is_date(types[1]) and not naive:
         raise BarArchiveError(f"{where}: column date is {types[1]}, expected dates")
     for name, kind in zip(BAR_COLUMNS, types[2:], strict=True):
         numeric = pa.types.is_floating(kind) or pa.types.is_integer(kind)
-        if not (numeric or (pa.types.is_decimal(kind) and kind.precision <= 18)):
+        exact = pa.types.is_decimal(kind) and kind.precision <= 18 and 0 <= kind.scale <= 15
+        if not (numeric or exact):
             raise BarArchiveError(f"{where}: column {name} is {kind}, expected numbers")
     if table.column("symbol").null_count or table.column("date").null_count:
         raise BarArchiveError(f"{where}: a row has no symbol or no date")
