@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tradingagents.credentials import ENV_PREFIX, Credentials
 from tradingagents.graph.discovery_graph import DiscoveryGraph
@@ -94,3 +95,14 @@ def sample() -> Iterator[DiscoveryGraph]:
 def sample_run(sample: DiscoveryGraph) -> dict[str, Any]:
     """The sample's final state for its own date (2026-11-20)."""
     return sample.run()
+
+
+@pytest.fixture
+def own_server() -> Iterator[HTTPServer]:
+    """A local HTTP server of the test's own, which it may stop mid-test (a replay offline);
+    pytest-httpserver's shared ``httpserver`` fixture must keep running."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    if server.is_running():
+        server.stop()

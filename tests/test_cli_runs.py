@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -30,16 +30,6 @@ def invoke(*args: str, columns: int = 200) -> Result:
 
 def archive_root() -> Path:
     return Path(os.environ["TRADINGAGENTS_STATE_DIR"]) / "archive"
-
-
-@pytest.fixture
-def own_server() -> Iterator[HTTPServer]:
-    # Not the shared pytest-httpserver fixture: this one is stopped mid-test.
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    if server.is_running():
-        server.stop()
 
 
 def live_run(

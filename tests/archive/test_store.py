@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -57,16 +56,6 @@ def files_under(root: Path) -> list[Path]:
 def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEC_USER_AGENT", "Test Runner test@example.com")
     monkeypatch.setenv("FINNHUB_API_KEY", FINNHUB_KEY)
-
-
-@pytest.fixture
-def own_server() -> Iterator[HTTPServer]:
-    # Not the shared pytest-httpserver fixture: this one is stopped mid-test.
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    if server.is_running():
-        server.stop()
 
 
 def live_config(server: SnapshotServer, tmp_path: Path, **discovery: Any) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,16 +34,6 @@ SAMPLE_DAY = date(2026, 11, 20)  # the sample's trade date, a Friday
 MONDAY = date(2026, 11, 23)  # a later "today": the Friday's bars are a finished session's
 HISTORY = ("rsi_oversold", "technical_breakout", "volume_accumulation")
 LISTING = "/api/screener/stocks"
-
-
-@pytest.fixture
-def own_server() -> Iterator[HTTPServer]:
-    # Not the shared pytest-httpserver fixture: this one is stopped mid-test.
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    if server.is_running():
-        server.stop()
 
 
 @pytest.fixture
