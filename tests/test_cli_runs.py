@@ -230,3 +230,78 @@ def test_runs_list_names_an_unusable_runs_directory(kind: str) -> None:
             runs.chmod(0o700)
     assert result.exit_code == 2, result.output
     assert "cannot list" in result.stderr and str(runs) in result.stderr.replace("\n", "")
+
+
+PLANTED_KEY = "fh-cli-runs-0a1b2c"  # live_run's Finnhub key
+
+
+def loose_rsi(config: Path) -> None:
+    """A non-default setting that changes the picks, and the Finnhub key planted in two
+    config values a manifest records (a URL's query, a cache pattern)."""
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "[discovery.scanners.rsi_oversold]\nmax_rsi = 60.0\n"
+            f'[discovery.llm_rank]\nbase_url = "https://llm.example/v1?key={PLANTED_KEY}"\n'
+            f'[discovery.resilience.cache.ttl_seconds]\n"finnhub:/{PLANTED_KEY}/*" = 60.0\n'
+        )
+
+
+def rsi_picks(state: dict[str, object]) -> list[object]:
+    return [c for c in state["candidates"] if "rsi_oversold" in str(c)]  # type: ignore[attr-defined]
+
+
+def test_a_replay_runs_with_the_live_runs_config_not_the_current_one(
+    own_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_sample_day(monkeypatch)
+    _, live = live_run(own_server, tmp_path, prepare=loose_rsi)
+    own_server.stop()
+    run_id = str(live["run_id"])
+    manifest = (archive_root() / "runs" / f"{run_id}.json").read_text(encoding="utf-8")
+    assert PLANTED_KEY not in manifest and "[REDACTED]" in manifest
+    recorded = json.loads(manifest)["config"]
+    assert recorded["scanners"]["rsi_oversold"]["max_rsi"] == 60.0
+    assert "source" not in recorded and "cache_dir" not in recorded
+    assert "state_dir" not in recorded["resilience"]
+
+    # No --config: the current config is the defaults, whose max_rsi (10) finds fewer.
+    replayed = invoke("runs", "replay", run_id, "--json", "--out", str(tmp_path / "replayed"))
+    assert replayed.exit_code == 0, replayed.stderr
+    assert "config: the live run's recorded config" in replayed.stderr
+    state = json.loads(replayed.stdout)
+    assert state["source"]["mode"] == "replay"
+    assert state["candidates"] == live["candidates"]
+    assert state["ranked_candidates"] == live["ranked_candidates"]
+
+    # --config merges over the recorded config: the user changes what they name, knowingly.
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[discovery.scanners.rsi_oversold]\nmax_rsi = 10.0\n", encoding="utf-8")
+    changed = invoke(
+        "runs", "replay", run_id, "--config", str(strict), "--json", "--out", str(tmp_path)
+    )
+    assert changed.exit_code == 0, changed.stderr
+    assert f"recorded config with --config {strict} over it" in changed.stderr
+    fewer = json.loads(changed.stdout)
+    assert 0 < len(rsi_picks(fewer)) < len(rsi_picks(live))
+    assert rsi_picks(fewer) != rsi_picks(live)
+
+
+def test_a_run_archived_without_its_config_replays_with_the_current_config(
+    own_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_sample_day(monkeypatch)
+    config, live = live_run(own_server, tmp_path)
+    own_server.stop()
+    run_id = str(live["run_id"])
+    path = archive_root() / "runs" / f"{run_id}.json"
+    older = json.loads(path.read_text(encoding="utf-8"))
+    del older["config"]  # as archived before the config was recorded
+    path.write_text(json.dumps(older), encoding="utf-8")
+    replayed = invoke(
+        "runs", "replay", run_id, "--config", str(config), "--json", "--out", str(tmp_path)
+    )
+    assert replayed.exit_code == 0, replayed.stderr
+    assert f"config: --config {config} (the run was archived without its config)" in (
+        replayed.stderr.replace("\n", "")
+    )
+    assert json.loads(replayed.stdout)["ranked_candidates"] == live["ranked_candidates"]

@@ -43,6 +43,7 @@ PUBLIC_API: dict[str, list[str]] = {
         "RunManifest",
         "RunNotArchived",
         "archive_of",
+        "recorded_config",
     ],
     "tradingagents.config": [
         "ArchiveConfig",

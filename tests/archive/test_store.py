@@ -23,6 +23,7 @@ from tradingagents.archive import (
     RunArchive,
     RunNotArchived,
     archive_of,
+    recorded_config,
 )
 from tradingagents.config import load_config
 from tradingagents.discovery import ScanContext
@@ -356,3 +357,71 @@ def test_concurrent_commits_under_the_bound_leave_every_kept_run_whole(tmp_path:
     assert on_disk == used
     for run in kept:
         archive.materialize(run.run_id, tmp_path / "out" / run.run_id)
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_run_records_its_effective_config_with_its_per_run_overrides(
+    own_server: HTTPServer, tmp_path: Path
+) -> None:
+    server = SnapshotServer(own_server, load_snapshot(sample_snapshot_path()))
+    config = live_config(server, tmp_path, universe=["AAPL", "KO", "F"])
+    override = {"scanners": {"rsi_oversold": {"max_rsi": 60.0}}, "rank": {"max_candidates": 3}}
+    with DiscoveryGraph(config, today=on_sample_day) as graph:
+        live = graph.run(SAMPLE_DAY, config={"configurable": {"discovery": override}})
+    [run] = archive_of(load_config(config)).runs()
+    assert run.run_id == live["run_id"]
+    recorded = run.manifest.config
+    assert recorded is not None
+    assert recorded["universe"] == ["AAPL", "KO", "F"]
+    assert recorded["scanners"]["rsi_oversold"]["max_rsi"] == 60.0  # the run's, not the graph's
+    assert recorded["rank"]["max_candidates"] == 3
+    # Loads as the config it was, but for what a replay sets itself.
+    expected = load_config(config).model_dump(mode="json")
+    assert load_config({"discovery": recorded}).model_dump(mode="json") == {
+        **expected,
+        "scanners": recorded["scanners"],
+        "rank": {**expected["rank"], "max_candidates": 3},
+        "source": load_config(None).source.model_dump(mode="json"),
+        "cache_dir": None,
+        "providers": {name: {**p, "base_url": None} for name, p in expected["providers"].items()},
+    }
+
+
+def test_recorded_config_drops_what_a_replay_sets_and_redacts_every_secret() -> None:
+    secret = "planted-archive-secret-91ab"
+    register_secret(secret)
+    config = load_config(
+        {
+            "discovery": {
+                "source": {"mode": "live"},
+                "cache_dir": "/tmp/c",
+                "resilience": {
+                    "state_dir": "/tmp/s",
+                    "cache": {"ttl_seconds": {f"x:/{secret}": 1.0}},
+                },
+                "providers": {"finnhub": {"base_url": f"http://u:{secret}@h", "run_budget": 7}},
+                "llm_rank": {"base_url": f"https://llm.example/?q={secret}"},
+            }
+        }
+    )
+    recorded = recorded_config(config)
+    assert secret not in json.dumps(recorded)
+    assert "source" not in recorded and "cache_dir" not in recorded
+    assert "state_dir" not in recorded["resilience"]
+    assert recorded["providers"]["finnhub"]["run_budget"] == 7  # budgets shape a replay
+    assert "base_url" not in recorded["providers"]["finnhub"]
+    assert recorded["llm_rank"]["base_url"] == "https://llm.example/?q=[REDACTED]"
+    assert "x:/[REDACTED]" in recorded["resilience"]["cache"]["ttl_seconds"]
+
+
+def test_a_manifest_without_a_config_still_loads(tmp_path: Path) -> None:
+    archive = RunArchive(tmp_path)
+    assert archive_run(archive, "older", at(9), {"a": b"{}"}) is None
+    path = archive.runs_dir / "older.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest["config"] is None  # archive.start without a config
+    del manifest["config"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    [run] = archive.runs()
+    assert run.manifest.config is None and archive.problems() == []
+    assert (archive.materialize("older", tmp_path / "replay") / "manifest.json").exists()

@@ -11,6 +11,7 @@ from tradingagents.archive.store import (
     RunManifest,
     RunNotArchived,
     archive_of,
+    recorded_config,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "RunManifest",
     "RunNotArchived",
     "archive_of",
+    "recorded_config",
 ]

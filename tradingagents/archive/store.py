@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from pydantic import (
@@ -35,6 +36,7 @@ from tradingagents import paths
 from tradingagents.config import DiscoveryConfig
 from tradingagents.errors import TradingAgentsError
 from tradingagents.http import Request, Response
+from tradingagents.redaction import known_secrets, redact, redact_text
 from tradingagents.replay.bars import write_bar_archive
 from tradingagents.replay.files import (
     FileTooLarge,
@@ -138,6 +140,10 @@ class RunManifest(Manifest):
     #: The run's price history (what its scanners read, a warm cache's bars included), written
     #: as ``bars`` (:data:`~tradingagents.replay.snapshot.BARS_FILE`) when materialized.
     bar_archive: ArchivedBars | None = None
+    #: The run's effective ``discovery`` config as it ran (its per-run overrides merged),
+    #: redacted, without what means nothing to a replay (:func:`recorded_config`); absent from
+    #: runs archived before it was recorded, whose replay uses the current config.
+    config: dict[str, Any] | None = None
 
     @field_validator("bars")
     @classmethod
@@ -177,6 +183,41 @@ class RunManifest(Manifest):
             ),
             bars=self.bars,
         )
+
+
+#: Where a run's data came from and where its state lived: a replay sets its own.
+_NOT_REPLAYED = ("source", "cache_dir", "resilience.state_dir")
+#: Per provider: how a live client reached it (the host is not part of a response's key).
+_NOT_REPLAYED_PER_PROVIDER = ("base_url", "user_agent")
+
+
+def recorded_config(config: DiscoveryConfig) -> dict[str, Any]:
+    """``config`` as a run manifest records it: the JSON dump without the keys that make no
+    sense for a replay (the source, the state and cache directories, how providers were
+    reached), every known secret redacted from its keys and values."""
+    dump: dict[str, Any] = config.model_dump(mode="json")
+    for path in _NOT_REPLAYED:
+        *parents, last = path.split(".")
+        table = dump
+        for key in parents:
+            table = table.get(key) or {}
+        table.pop(last, None)
+    for settings in (dump.get("providers") or {}).values():
+        for key in _NOT_REPLAYED_PER_PROVIDER:
+            settings.pop(key, None)
+    secrets = known_secrets()
+    # redact() scrubs values and drops secret-named keys' values; keys themselves (a cache
+    # pattern) are text too.
+    clean: dict[str, Any] = _redacted_keys(redact(dump, secrets), secrets)
+    return clean
+
+
+def _redacted_keys(value: Any, secrets: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {redact_text(k, secrets): _redacted_keys(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted_keys(item, secrets) for item in value]
+    return value
 
 
 def _distinct_files(manifest: RunManifest) -> None:
@@ -410,9 +451,17 @@ class RunArchive:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def start(self, run_id: str, trade_date: date, recorded_at: datetime) -> RunArchiver:
-        """A recorder for one live run's responses; :meth:`RunArchiver.commit` archives them."""
-        return RunArchiver(self, run_id, trade_date, recorded_at)
+    def start(
+        self,
+        run_id: str,
+        trade_date: date,
+        recorded_at: datetime,
+        *,
+        config: DiscoveryConfig | None = None,
+    ) -> RunArchiver:
+        """A recorder for one live run's responses; :meth:`RunArchiver.commit` archives them
+        with ``config``, the run's effective config (see :func:`recorded_config`)."""
+        return RunArchiver(self, run_id, trade_date, recorded_at, config=config)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -558,10 +607,18 @@ class RunArchiver:
     """
 
     def __init__(
-        self, archive: RunArchive, run_id: str, trade_date: date, recorded_at: datetime
+        self,
+        archive: RunArchive,
+        run_id: str,
+        trade_date: date,
+        recorded_at: datetime,
+        *,
+        config: DiscoveryConfig | None = None,
     ) -> None:
         if not _RUN_ID.match(run_id):
             raise ValueError(f"not a run id: {run_id!r}")
+        # Dumped now: the config as the run starts, redacted of the secrets known then.
+        self.config = None if config is None else recorded_config(config)
         self.archive = archive
         self.run_id = run_id
         self.trade_date = trade_date
@@ -666,6 +723,7 @@ class RunArchiver:
             responses=entries,
             bars=None if bars is None else BARS_FILE,
             bar_archive=bars,
+            config=self.config,
         )
         try:
             warning = self.archive._commit(manifest, self.staging)

@@ -203,9 +203,12 @@ FLAG_NAMES = {
 
 
 def load_cli_settings(
-    config_file: Path | None, overrides: Mapping[str, Any] | None = None
+    config_file: Path | None,
+    overrides: Mapping[str, Any] | None = None,
+    base: tuple[str, Mapping[str, Any]] | None = None,
 ) -> Settings:
-    """Defaults < config file < environment < flags; a bad layer is exit code 2."""
+    """Defaults < ``base`` (a named layer) < config file < environment < flags; a bad layer
+    is exit code 2."""
     from tradingagents.errors import ConfigError  # noqa: PLC0415
     from tradingagents.settings import load_settings  # noqa: PLC0415
 
@@ -213,7 +216,7 @@ def load_cli_settings(
         what = "is a directory" if config_file.is_dir() else "does not exist"
         raise fail(f"--config {config_file} {what}")
     try:
-        settings = load_settings(config_file, overrides=overrides, flag_names=FLAG_NAMES)
+        settings = load_settings(config_file, overrides=overrides, flag_names=FLAG_NAMES, base=base)
     except ConfigError as exc:
         raise fail(str(exc)) from None
     for warning in settings.warnings:

@@ -90,6 +90,9 @@ def _snapshot_name(root: Path) -> str:
 
 #: ``ctx.meta`` key: scanners a calling command switches off, each with the reason shown.
 SKIP_REASONS = "tradingagents.discover.skip_reasons"
+#: ``ctx.meta`` key: a calling command's config layer under ``--config`` (runs replay's
+#: recorded config), as ``(name, partial discovery table)``.
+BASE_CONFIG = "tradingagents.discover.base_config"
 
 
 class SourceMode(StrEnum):
@@ -156,7 +159,7 @@ def discover(
     # the tests) matplotlib stays loaded after the first chart, and drawing here is cheaper.
     mode_ = ctx.obj if isinstance(ctx.obj, RunMode) else RunMode()
     with ChartProcess(spawn=mode_.one_shot) as chart:
-        settings = load_cli_settings(config_file, overrides)
+        settings = load_cli_settings(config_file, overrides, ctx.meta.get(BASE_CONFIG))
         prepare_out(out)
         configure_logging()
         from tradingagents.engine import CancelToken  # noqa: PLC0415

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -128,15 +128,31 @@ def runs_replay(
 ) -> None:
     """Replay an archived live run offline, as `discover` prints and writes a run.
 
-    Only the scanners that ran in the live run (ok or error) run again, served its responses;
-    the others (skipped, circuit_open, timeout, not in the run) are skipped, saying why.
+    The run's recorded config is used (its universe, scanner params, budgets...); --config
+    merges over it. Only the scanners that ran in the live run (ok or error) run again,
+    served its responses; the others (skipped, circuit_open, timeout, not in the run) are
+    skipped, saying why.
     """
     from tradingagents.archive import ArchiveError  # noqa: PLC0415
-    from tradingagents.cli.discover import SKIP_REASONS, SourceMode, discover  # noqa: PLC0415
+    from tradingagents.cli.discover import (  # noqa: PLC0415
+        BASE_CONFIG,
+        SKIP_REASONS,
+        SourceMode,
+        discover,
+    )
 
     archive = _archive(config_file)
     run = _get(archive, run_id)
     ctx.meta[SKIP_REASONS] = replay_skips(run.scanners)
+    recorded = run.manifest.config
+    over = f" with --config {config_file} over it" if config_file is not None else ""
+    if recorded is not None:
+        ctx.meta[BASE_CONFIG] = (RECORDED_LAYER, replay_base(recorded))
+        note = f"config: the live run's recorded config{over}"
+    else:
+        current = f"--config {config_file}" if config_file is not None else "the current config"
+        note = f"config: {current} (the run was archived without its config)"
+    stderr().print(escape(note), soft_wrap=True)
     with tempfile.TemporaryDirectory(prefix="tradingagents-replay-") as scratch:
         try:
             snapshot = archive.materialize(run.run_id, Path(scratch) / run.run_id)
@@ -164,6 +180,27 @@ def runs_replay(
             out=out,
             as_json=as_json,
         )
+
+
+#: The name of a replay's recorded config among the settings layers (in messages).
+RECORDED_LAYER = "the live run's recorded config"
+
+
+def replay_base(recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings layer a run's recorded config makes for its replay: archiving off, and
+    without the values redaction replaced (the current config's apply to those)."""
+    from tradingagents.redaction import REDACTED  # noqa: PLC0415
+
+    def kept(tree: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            key: kept(value) if isinstance(value, Mapping) else value
+            for key, value in tree.items()
+            if value != REDACTED
+        }
+
+    base = kept(recorded)
+    base["archive"] = {**(base.get("archive") or {}), "enabled": False}
+    return base
 
 
 #: The live statuses whose scanners ran to the end on the data the archive holds: only their

@@ -285,6 +285,7 @@ class DiscoveryGraph(Closing):
             history=self.history,
         )
         discover.configure = self.jobs_for_run
+        discover.run_config = lambda c: self.config_for_run(c) or self.config
         nodes: dict[str, Any] = {
             "discover": discover,
             "filter": PerRunNode(filter_, lambda c: FilterNode(c.filter), self.config_for_run),

@@ -123,6 +123,10 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         Callable[[RunnableConfig | None], tuple[Sequence[ScanJob], ExecutionPolicy] | None] | None
     ) = None
 
+    #: Set by build_nodes and DiscoveryGraph: a run's effective config (its per-run overrides
+    #: merged), which the run archive records so that its replay runs as it did.
+    run_config: Callable[[RunnableConfig | None], DiscoveryConfig] | None = None
+
     def for_run(self, config: RunnableConfig | None) -> tuple[tuple[ScanJob, ...], ExecutionPolicy]:
         """This run's jobs and execution policy: its per-run config's, else the graph's."""
         found = self.configure(config) if self.configure is not None else None
@@ -168,7 +172,8 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
         run_id = new_run_id(self.clock.now())
         # The run's own fan_out: a per-run scanner_execution override reaches ctx.map too.
         services = self.services(trade_date, policy.fan_out) if self.services is not None else None
-        archive = _start_archive(services, run_id, trade_date, self.clock.now())
+        settings = self.run_config(config) if self.run_config is not None else None
+        archive = _start_archive(services, run_id, trade_date, self.clock.now(), settings)
         transitions_before = self._transitions()
         problems: list[str] = []
         jobs, breakers_usable = self._admit(run_jobs, problems)
@@ -286,10 +291,15 @@ class DiscoverNode(Runnable[DiscoveryState, dict[str, Any]]):
 
 
 def _start_archive(
-    services: RunServices | None, run_id: str, trade_date: date, started: datetime
+    services: RunServices | None,
+    run_id: str,
+    trade_date: date,
+    started: datetime,
+    settings: DiscoveryConfig | None = None,
 ) -> RunArchiver | None:
-    """The recorder of a live run's responses (``discovery.archive``), set as
-    ``services.archive``; None for replay runs, or when archiving is off."""
+    """The recorder of a live run's responses (``discovery.archive``) and of ``settings``, its
+    effective config, set as ``services.archive``; None for replay runs, or when archiving is
+    off."""
     if services is None:
         return None
     try:
@@ -298,7 +308,7 @@ def _start_archive(
         return None
     if not hub.is_live or not hub.config.archive.enabled:
         return None
-    archive = archive_of(hub.config).start(run_id, trade_date, started)
+    archive = archive_of(hub.config).start(run_id, trade_date, started, config=settings)
     services.archive = archive
     return archive
 
@@ -427,4 +437,5 @@ def build_nodes(
     policy = ExecutionPolicy.from_config(config.scanner_execution)
     discover = DiscoverNode(jobs, policy, executor, services, breakers, source, clock=clock)
     discover.history = history
+    discover.run_config = lambda _: config
     return discover, FilterNode(config.filter), RankNode(config.rank)

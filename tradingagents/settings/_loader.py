@@ -35,6 +35,7 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     flag_names: Mapping[str, str] | None = None,
+    base: tuple[str, Mapping[str, Any]] | None = None,
 ) -> Settings:
     """Merge the defaults, a TOML file, ``TRADINGAGENTS_*`` variables and ``overrides``.
 
@@ -43,10 +44,16 @@ def load_settings(
     set them, for messages. Each layer's mistakes are reported against it: the file's by key
     path in that file, the environment's by variable, the flags' by flag. Raises one
     ConfigError naming every problem of every layer (only a file that cannot be read or
-    parsed stops the checks at once: nothing in it can be checked).
+    parsed stops the checks at once: nothing in it can be checked). ``base``, a layer's name
+    and its partial ``discovery`` table (a replayed run's recorded config), goes between the
+    defaults and the file.
     """
     path = Path(config_file) if config_file is not None else None
     layers = ["defaults"]
+    base_discovery: Mapping[str, Any] = {}
+    if base is not None:
+        layers.append(base[0])
+        base_discovery = base[1]
     file_problems: list[ConfigProblem] = []
     file_discovery: Mapping[str, Any] = {}
     file_credentials: Mapping[str, Any] = {}
@@ -64,7 +71,7 @@ def load_settings(
     env_values, origins, warnings, other_problems = environment_layer(environ)
     if env_values or other_problems:
         layers.append("environment")
-    merged = deep_merge(file_discovery, env_values)
+    merged = deep_merge(deep_merge(base_discovery, file_discovery), env_values)
     override_discovery = dict((overrides or {}).get("discovery", {}))
     flags = [".".join(path) for path in leaf_paths(override_discovery)]
     if flags:
