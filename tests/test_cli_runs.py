@@ -305,3 +305,20 @@ def test_a_run_archived_without_its_config_replays_with_the_current_config(
         replayed.stderr.replace("\n", "")
     )
     assert json.loads(replayed.stdout)["ranked_candidates"] == live["ranked_candidates"]
+
+
+def test_settings_of_scanners_uninstalled_since_do_not_stop_a_replay(
+    own_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_sample_day(monkeypatch)
+    _, live = live_run(own_server, tmp_path)
+    own_server.stop()
+    path = archive_root() / "runs" / f"{live['run_id']}.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    # As a plugin's would be recorded: it ran live, then was uninstalled.
+    manifest["config"]["scanners"]["gone_plugin"] = {"enabled": True, "depth": 3}
+    manifest["config"]["pipelines"]["gone_pipeline"] = {"enabled": True}
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    replayed = invoke("runs", "replay", str(live["run_id"]), "--json", "--out", str(tmp_path))
+    assert replayed.exit_code == 0, replayed.stderr
+    assert json.loads(replayed.stdout)["ranked_candidates"] == live["ranked_candidates"]

@@ -188,7 +188,11 @@ RECORDED_LAYER = "the live run's recorded config"
 
 def replay_base(recorded: Mapping[str, Any]) -> dict[str, Any]:
     """The settings layer a run's recorded config makes for its replay: archiving off, and
-    without the values redaction replaced (the current config's apply to those)."""
+    without the values redaction replaced (the current config's apply to those) nor the
+    settings of scanners and pipelines uninstalled since (not run anyway, and a name no
+    installed scanner has is a config error a --config file could not undo)."""
+    from tradingagents.config import BUILTIN_PIPELINES, BUILTIN_SCANNERS  # noqa: PLC0415
+    from tradingagents.discovery.registry import load_registry  # noqa: PLC0415
     from tradingagents.redaction import REDACTED  # noqa: PLC0415
 
     def kept(tree: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,6 +203,12 @@ def replay_base(recorded: Mapping[str, Any]) -> dict[str, Any]:
         }
 
     base = kept(recorded)
+    registry = load_registry()
+    scanners = {*registry.names(), *(f.name for f in registry.failures), *BUILTIN_SCANNERS}
+    pipelines = {cls.pipeline for cls in registry.scanners} | set(BUILTIN_PIPELINES)
+    for table, installed in (("scanners", scanners), ("pipelines", pipelines)):
+        if isinstance(base.get(table), Mapping):
+            base[table] = {k: v for k, v in base[table].items() if k in installed}
     base["archive"] = {**(base.get("archive") or {}), "enabled": False}
     return base
 
