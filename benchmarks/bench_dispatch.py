@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from typing import Any, cast
+
+from _timed_run import timed_run
 
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.scanners.synthetic import latency_scanner
@@ -42,26 +42,15 @@ def run_once(n: int, workers: int) -> tuple[float, float]:
         }
     }
     graph = DiscoveryGraph(config, scanners)
-    engine: dict[str, float] = {}
-    final: dict[str, Any] | None = None
     try:
-        started = time.perf_counter()
-        for mode, payload in graph.graph.stream(
-            {"trade_date": "2026-11-27"}, stream_mode=["custom", "values"]
-        ):
-            chunk = cast(dict[str, Any], payload)
-            if mode == "custom" and chunk.get("event") == "discovery_finished":
-                engine["s"] = chunk["elapsed_s"]
-            elif mode == "values":
-                final = chunk
-        step = time.perf_counter() - started
+        run = timed_run(graph, {"trade_date": "2026-11-27"})
     finally:
         graph.close()
-    assert final is not None
+    final, step = run.final, run.wall_s
     statuses = {r["status"] for r in final["scanner_runs"]}
     if statuses != {"ok"}:
         raise SystemExit(f"{n} scanners: statuses {statuses}")
-    return engine["s"], step
+    return run.engine_s, step
 
 
 def main() -> None:

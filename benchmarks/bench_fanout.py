@@ -25,7 +25,9 @@ import os
 import statistics
 import tempfile
 import time
-from typing import Any, cast
+from typing import Any
+
+from _timed_run import timed_run
 
 from tradingagents.config import BUILTIN_SCANNERS
 from tradingagents.graph.discovery_graph import DiscoveryGraph
@@ -44,26 +46,16 @@ def run(execution: dict[str, Any], only: str | None = None) -> tuple[float, dict
         }
     }
     graph = DiscoveryGraph(config)
-    elapsed: dict[str, float] = {}
-    final: dict[str, Any] | None = None
     try:
-        for mode, payload in graph.graph.stream(
-            {"trade_date": graph.resolve_date(None).isoformat()},
-            stream_mode=["custom", "values"],
-        ):
-            chunk = cast(dict[str, Any], payload)
-            if mode == "custom" and chunk.get("event") == "discovery_finished":
-                elapsed["s"] = chunk["elapsed_s"]
-            elif mode == "values":
-                final = chunk
+        run = timed_run(graph, {"trade_date": graph.resolve_date(None).isoformat()})
     finally:
         graph.close()
-    assert final is not None
+    final = run.final
     runs = {r["name"]: r for r in final["scanner_runs"] if r["status"] != "skipped"}
     bad = {name: r["status"] for name, r in runs.items() if r["status"] != "ok"}
     if bad:
         raise SystemExit(f"scanners did not finish cleanly: {bad}")
-    return elapsed["s"], {name: r["duration_s"] for name, r in runs.items()}
+    return run.engine_s, {name: r["duration_s"] for name, r in runs.items()}
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ import zlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 COLD_DAY, WARM_DAY = date(2026, 11, 19), date(2026, 11, 20)  # Thursday, then the next session
@@ -197,6 +197,8 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one case; its figures (the peak memory of this process included)."""
     import resource  # noqa: PLC0415
 
+    from _timed_run import timed_run  # noqa: PLC0415
+
     from tradingagents.config import BUILTIN_SCANNERS  # noqa: PLC0415
     from tradingagents.graph.discovery_graph import DiscoveryGraph  # noqa: PLC0415
 
@@ -211,26 +213,15 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         }
     }
     graph = DiscoveryGraph(config)
-    engine: dict[str, float] = {}
-    final: dict[str, Any] | None = None
-    started = time.perf_counter()
     try:
-        for mode, payload in graph.graph.stream(
-            {"trade_date": spec["day"]}, stream_mode=["custom", "values"]
-        ):
-            chunk = cast(dict[str, Any], payload)
-            if mode == "custom" and chunk.get("event") == "discovery_finished":
-                engine["s"] = chunk["elapsed_s"]
-            elif mode == "values":
-                final = chunk
-        wall = time.perf_counter() - started
+        run = timed_run(graph, {"trade_date": spec["day"]})
     finally:
         graph.close()
-    assert final is not None
+    final = run.final
     runs = {r["name"]: r for r in final["scanner_runs"] if r["status"] != "skipped"}
     return {
-        "wall_s": wall,
-        "engine_s": engine.get("s", float("nan")),
+        "wall_s": run.wall_s,
+        "engine_s": run.engine_s,
         "statuses": {name: r["status"] for name, r in runs.items()},
         "warnings": sum(len(r.get("warnings") or ()) for r in runs.values()),
         "candidates": len(final.get("candidates") or ()),

@@ -23,6 +23,8 @@ import os
 import tempfile
 from typing import Any
 
+from _timed_run import timed_run
+
 from tradingagents.graph.discovery_graph import DiscoveryGraph
 from tradingagents.scanners.synthetic import latency_scanner
 
@@ -41,17 +43,10 @@ def scanners() -> list[Any]:
 
 def one_run(graph: DiscoveryGraph) -> tuple[float, float, bool]:
     """(engine seconds, when the long scanner started, every scanner ok) of one run."""
-    elapsed: dict[str, float] = {}
-    final: Any = None
-    inputs: Any = {"trade_date": "2026-11-27"}
-    for mode, payload in graph.graph.stream(inputs, stream_mode=["custom", "values"]):
-        if mode == "custom" and payload.get("event") == "discovery_finished":
-            elapsed["s"] = payload["elapsed_s"]
-        elif mode == "values":
-            final = payload
-    runs = {r["name"]: r for r in final["scanner_runs"]}
+    run = timed_run(graph, {"trade_date": "2026-11-27"})
+    runs = {r["name"]: r for r in run.final["scanner_runs"]}
     ok = all(r["status"] == "ok" for r in runs.values())
-    return elapsed["s"], runs["long"]["started_s"], ok
+    return run.engine_s, runs["long"]["started_s"], ok
 
 
 def series(order: str, runs: int) -> list[tuple[float, float, bool]]:
