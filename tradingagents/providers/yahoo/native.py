@@ -59,6 +59,13 @@ def _detail(error: Any) -> str:
     return str(error)
 
 
+def _no_api_error(data: Any) -> Any:
+    """Yahoo's ``error`` member, checked before anything else is read: a PayloadError."""
+    if isinstance(data, dict) and data.get("error") is not None:
+        raise PayloadError(f"API error {_detail(data['error']) or '(no detail)'}", "error")
+    return data
+
+
 class Body(Native, Generic[R]):
     """``<root>``: Yahoo's ``error`` (checked first) and ``result``, of which we read the first."""
 
@@ -67,9 +74,7 @@ class Body(Native, Generic[R]):
     @model_validator(mode="before")
     @classmethod
     def _no_error(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("error") is not None:
-            raise PayloadError(f"API error {_detail(data['error']) or '(no detail)'}", "error")
-        return data
+        return _no_api_error(data)
 
     @model_validator(mode="after")
     def _has_result(self) -> Self:
@@ -227,9 +232,7 @@ class QuoteList(Native):
     @model_validator(mode="before")
     @classmethod
     def _no_error(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("error") is not None:
-            raise PayloadError(f"API error {_detail(data['error']) or '(no detail)'}", "error")
-        return data
+        return _no_api_error(data)
 
 
 class QuoteAnswer(Native):
